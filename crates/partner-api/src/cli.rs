@@ -1,0 +1,103 @@
+//! The command line: every setting is a flag with an environment variable beside it.
+
+use crate::config::ServeArgs;
+use crate::crypto::SecretBox;
+use crate::store::Db;
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "partner-api",
+    version,
+    about = "Deploys one single-tenant inbox per WhatsApp business number (get.chat Partner API compatible)"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Log format: `text` for people, `json` for log collectors. Tune verbosity with RUST_LOG.
+    #[arg(long, env = "PARTNER_API_LOG_FORMAT", default_value = "text", global = true, value_parser = ["text", "json"])]
+    pub log_format: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the state lives; shared by `serve` and the operator commands.
+#[derive(Debug, Args, Clone)]
+pub struct StorageArgs {
+    /// Directory for the SQLite database, the generated secret key, instance data and the e-mail outbox.
+    #[arg(
+        long,
+        env = "PARTNER_API_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// Database of record, `sqlite://…` or `postgres://…`. Default: `<data-dir>/partner-api.db` (SQLite, WAL).
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Key sealing secrets at rest: 32 bytes in base64. Default: generated once into `<data-dir>/secret.key`.
+    /// Every process sharing one database needs the same key.
+    #[arg(
+        long,
+        env = "PARTNER_API_SECRET_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
+}
+
+impl StorageArgs {
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("partner-api.db").display()
+            )
+        })
+    }
+
+    /// Creates the data directory if needed, then opens and migrates the database.
+    pub async fn open(&self, max_connections: u32) -> anyhow::Result<Db> {
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating the data directory {}", self.data_dir.display()))?;
+        let secrets = SecretBox::load_or_create(self.secret_key.as_deref(), &self.data_dir)?;
+        Db::connect(&self.database_url(), secrets, max_connections).await
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Partner API, its workers and the instance router.
+    Serve(Box<ServeArgs>),
+    /// Partners: who may use the API.
+    #[command(subcommand)]
+    Partners(PartnersCommand),
+    /// API keys of partners.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartnersCommand {
+    /// Create a partner and print its first API key (shown once).
+    Add {
+        partner_id: String,
+        /// Let this partner register webhooks on loopback addresses (local testing only; keep off in production).
+        #[arg(long)]
+        allow_loopback_webhooks: bool,
+    },
+    /// List partners with their key and instance counts.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print a new API key for a partner (shown once).
+    Add { partner_id: String },
+    /// Revoke a key by its id (`key_…`), the prefix `keys list` shows, or the whole key. Takes effect at once.
+    Revoke { key: String },
+    /// List keys (never the keys themselves).
+    List { partner_id: Option<String> },
+}

@@ -1,0 +1,91 @@
+//! The operator commands: they act on the same database as `serve`, also while it runs.
+
+use crate::cli::{KeysCommand, PartnersCommand, StorageArgs};
+use crate::domain::PartnerId;
+use crate::store::api_keys::{self, RevokeOutcome};
+use crate::store::partners;
+use anyhow::bail;
+
+fn partner_id(raw: &str) -> anyhow::Result<PartnerId> {
+    PartnerId::parse(raw).map_err(anyhow::Error::msg)
+}
+
+pub async fn partners(storage: &StorageArgs, command: PartnersCommand) -> anyhow::Result<()> {
+    let db = storage.open(2).await?;
+    match command {
+        PartnersCommand::Add {
+            partner_id: raw,
+            allow_loopback_webhooks,
+        } => {
+            let id = partner_id(&raw)?;
+            if !partners::create(&db, &id).await? {
+                bail!(
+                    "partner {id} already exists; `partner-api keys add {id}` prints another key"
+                );
+            }
+            partners::set_allow_loopback_webhooks(&db, &id, allow_loopback_webhooks).await?;
+            let issued = api_keys::issue(&db, &id).await?;
+            println!("partner {id} created");
+            println!("key id: {}", issued.id);
+            println!("API key (shown once): {}", issued.key);
+        }
+        PartnersCommand::List => {
+            println!(
+                "{:<24} {:<25} {:>5} {:>10} {:>4}",
+                "PARTNER", "CREATED", "KEYS", "INSTANCES", "HUB"
+            );
+            for p in partners::list(&db).await? {
+                let hub = if p.has_hub { "yes" } else { "no" };
+                println!(
+                    "{:<24} {:<25} {:>5} {:>10} {:>4}",
+                    p.id,
+                    p.created_at.rfc3339(),
+                    p.active_keys,
+                    p.live_instances,
+                    hub
+                );
+            }
+        }
+    }
+    db.close().await;
+    Ok(())
+}
+
+pub async fn keys(storage: &StorageArgs, command: KeysCommand) -> anyhow::Result<()> {
+    let db = storage.open(2).await?;
+    match command {
+        KeysCommand::Add { partner_id: raw } => {
+            let id = partner_id(&raw)?;
+            if partners::get(&db, &id).await?.is_none() {
+                bail!("no partner {id}; create it with `partner-api partners add {id}`");
+            }
+            let issued = api_keys::issue(&db, &id).await?;
+            println!("key id: {}", issued.id);
+            println!("API key (shown once): {}", issued.key);
+        }
+        KeysCommand::Revoke { key } => match api_keys::revoke(&db, &key).await? {
+            RevokeOutcome::Revoked(id) => println!("revoked {id}"),
+            RevokeOutcome::NotFound => bail!("no live key matches {key:?}"),
+            RevokeOutcome::Ambiguous(n) => bail!("{n} keys match {key:?}; give the key id"),
+        },
+        KeysCommand::List { partner_id: raw } => {
+            let partner = raw.as_deref().map(partner_id).transpose()?;
+            println!(
+                "{:<18} {:<24} {:<14} {:<25} REVOKED",
+                "ID", "PARTNER", "PREFIX", "CREATED"
+            );
+            for k in api_keys::list(&db, partner.as_ref()).await? {
+                let revoked = k.revoked_at.map_or_else(|| "-".to_owned(), |t| t.rfc3339());
+                println!(
+                    "{:<18} {:<24} {:<14} {:<25} {revoked}",
+                    k.id,
+                    k.partner_id,
+                    k.prefix,
+                    k.created_at.rfc3339()
+                );
+            }
+        }
+    }
+    db.close().await;
+    Ok(())
+}

@@ -1,0 +1,26 @@
+//! The rules of the product, free of HTTP and SQL.
+
+mod channel;
+pub mod create;
+mod deployment_error;
+mod email;
+pub mod fields;
+mod ids;
+mod outbound;
+mod seats;
+mod status;
+mod subdomain;
+mod timestamp;
+pub mod webhook;
+
+pub use channel::{ChannelId, D360ApiKey};
+pub use create::CreateInstance;
+pub use deployment_error::DeploymentError;
+pub use email::EmailAddress;
+pub use fields::FieldIssue;
+pub use ids::{prefixed_random_id, InstanceId, PartnerId};
+pub use outbound::AddressPolicy;
+pub use seats::{SeatCount, DEFAULT_SEATS, MAX_SEATS};
+pub use status::InstanceStatus;
+pub use subdomain::{Subdomain, SubdomainError};
+pub use timestamp::Timestamp;

@@ -1,0 +1,227 @@
+//! Where and how the platform calls a partner back: the configurator of Create Instance.
+
+use super::outbound::AddressPolicy;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use url::{Host, Url};
+
+const MAX_URL_LEN: usize = 2048;
+const MAX_HEADERS: usize = 32;
+const MAX_HEADER_VALUE_LEN: usize = 4096;
+
+/// Headers the platform itself sets on every event; a partner's header must not replace them.
+const PROTECTED_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "host",
+    "transfer-encoding",
+    "connection",
+    "user-agent",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookUrl(Url);
+
+impl WebhookUrl {
+    pub fn parse(raw: &str, policy: &AddressPolicy) -> Result<Self, String> {
+        if raw.len() > MAX_URL_LEN {
+            return Err(format!("URL should have at most {MAX_URL_LEN} characters"));
+        }
+        let url =
+            Url::parse(raw.trim()).map_err(|e| format!("Input should be a valid URL, {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err("URL scheme should be 'http' or 'https'".into());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("URL must not carry credentials; send them in webhook_headers".into());
+        }
+        let literal = match url.host() {
+            None => return Err("Input should be a valid URL, empty host".into()),
+            Some(Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
+            Some(Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+            Some(Host::Domain(name)) => {
+                let name = name.trim_end_matches('.');
+                // RFC 6761: these names always mean this machine.
+                (name == "localhost" || name.ends_with(".localhost"))
+                    .then_some(IpAddr::from([127, 0, 0, 1]))
+            }
+        };
+        if let Some(ip) = literal {
+            if !policy.permits(ip) {
+                return Err(format!(
+                    "URL host must be a public address, not a loopback, private, link-local or otherwise internal one: {ip}"
+                ));
+            }
+        }
+        Ok(Self(url))
+    }
+
+    pub fn from_stored(raw: &str) -> Option<Self> {
+        Url::parse(raw).ok().map(Self)
+    }
+
+    pub fn as_url(&self) -> &Url {
+        &self.0
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// Extra headers sent with every event, checked so they can be put on the wire as they are.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WebhookHeaders(BTreeMap<String, String>);
+
+impl WebhookHeaders {
+    /// Checks one pair; the caller reports the error at the key's location.
+    pub fn check_pair(name: &str, value: &str) -> Result<(), String> {
+        if axum::http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(format!(
+                "Value error, not a valid HTTP header name: {name:?}"
+            ));
+        }
+        if PROTECTED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+            return Err(format!(
+                "Value error, header {name:?} is set by the platform and cannot be replaced"
+            ));
+        }
+        if value.len() > MAX_HEADER_VALUE_LEN {
+            return Err(format!(
+                "String should have at most {MAX_HEADER_VALUE_LEN} characters"
+            ));
+        }
+        if axum::http::HeaderValue::from_str(value).is_err() {
+            return Err("Value error, not a valid HTTP header value (no CR, LF or other control characters)".into());
+        }
+        Ok(())
+    }
+
+    pub const MAX_HEADERS: usize = MAX_HEADERS;
+
+    pub fn from_checked(pairs: BTreeMap<String, String>) -> Self {
+        Self(pairs)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_else(|_| "{}".into())
+    }
+
+    pub fn from_json(raw: &str) -> Self {
+        Self(serde_json::from_str(raw).unwrap_or_default())
+    }
+}
+
+/// The configurator's user name on the instance: 1–150 letters, digits and `@ . + - _`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserName(String);
+
+impl UserName {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.is_empty() {
+            return Err("String should have at least 1 character".into());
+        }
+        if raw.chars().count() > 150 {
+            return Err("String should have at most 150 characters".into());
+        }
+        if !raw
+            .chars()
+            .all(|c| c.is_alphanumeric() || "@.+-_".contains(c))
+        {
+            return Err(
+                "Value error, user name may contain only letters, digits and @/./+/-/_".into(),
+            );
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Configurator {
+    pub user_name: UserName,
+    pub webhook_url: WebhookUrl,
+    pub webhook_headers: WebhookHeaders,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open() -> AddressPolicy {
+        AddressPolicy::default()
+    }
+
+    #[test]
+    fn absolute_http_and_https_urls_are_accepted() {
+        for raw in [
+            "https://example.com/webhook",
+            "http://example.com:8080/x?y=1",
+            "https://93.184.216.34/",
+        ] {
+            assert!(WebhookUrl::parse(raw, &open()).is_ok(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn relative_foreign_scheme_credential_and_internal_urls_are_refused() {
+        for raw in [
+            "/webhook",
+            "example.com/webhook",
+            "ftp://x",
+            "javascript:alert(1)",
+            "https://user:pw@example.com/",
+            "http://169.254.169.254/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://10.0.0.1/",
+            "http://localhost:9/",
+            "http://a.localhost/",
+        ] {
+            assert!(WebhookUrl::parse(raw, &open()).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn an_operator_allowance_opens_loopback() {
+        assert!(WebhookUrl::parse("http://127.0.0.1:9/x", &open().with_loopback()).is_ok());
+        assert!(WebhookUrl::parse("http://169.254.169.254/", &open().with_loopback()).is_err());
+    }
+
+    #[test]
+    fn header_pairs_must_be_wire_safe_and_not_replace_platform_headers() {
+        assert!(WebhookHeaders::check_pair("X-Secret", "abc").is_ok());
+        for (name, value) in [
+            ("Content-Type", "text/plain"),
+            ("host", "evil"),
+            ("Webhook-Signature", "v1,x"),
+            ("X-A", "a\r\nInjected: 1"),
+            ("X A", "b"),
+            ("X-B", "line\nbreak"),
+            ("", "v"),
+        ] {
+            assert!(
+                WebhookHeaders::check_pair(name, value).is_err(),
+                "{name}: {value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn user_names_follow_the_inbox_rules() {
+        assert!(UserName::parse("service_account").is_ok());
+        assert!(UserName::parse("a.b+c@d-e").is_ok());
+        assert!(UserName::parse("").is_err());
+        assert!(UserName::parse("has space").is_err());
+        assert!(UserName::parse(&"u".repeat(151)).is_err());
+    }
+}

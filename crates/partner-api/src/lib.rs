@@ -1,0 +1,16 @@
+//! The control plane of the Partner API: it deploys one single-tenant inbox per WhatsApp business
+//! phone number and tells the partner when it is ready.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod metrics;
+pub mod public_urls;
+pub mod sandbox;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,233 @@
+//! Instances. Every query for partner data takes the `PartnerId` first: another partner's
+//! instance is simply not found.
+
+use super::{is_unique_violation, opt_i64, Db, Signal, Tx};
+use crate::domain::webhook::{Configurator, WebhookHeaders};
+use crate::domain::{
+    ChannelId, D360ApiKey, DeploymentError, EmailAddress, InstanceId, InstanceStatus, PartnerId,
+    SeatCount, Subdomain, Timestamp,
+};
+use anyhow::Context;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Clone, Debug)]
+pub struct Instance {
+    pub id: InstanceId,
+    pub partner_id: PartnerId,
+    pub subdomain: Subdomain,
+    pub status: InstanceStatus,
+    pub channel_id: Option<String>,
+    pub d360_api_key_hint: Option<String>,
+    pub phone_number: Option<String>,
+    pub admin_email: Option<String>,
+    pub generate_activation: bool,
+    pub configurator_user_name: Option<String>,
+    pub webhook_url: Option<String>,
+    pub webhook_headers: WebhookHeaders,
+    pub max_number_of_seats: i64,
+    pub errors: Vec<DeploymentError>,
+    pub endpoint: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub ready_at: Option<Timestamp>,
+    pub deleted_at: Option<Timestamp>,
+}
+
+/// What Create Instance stores before anything is deployed.
+pub struct NewInstance<'a> {
+    pub id: &'a InstanceId,
+    pub partner_id: &'a PartnerId,
+    pub subdomain: &'a Subdomain,
+    pub channel_id: Option<&'a ChannelId>,
+    pub d360_api_key: Option<&'a D360ApiKey>,
+    pub admin_email: Option<&'a EmailAddress>,
+    pub generate_activation: bool,
+    pub configurator: Option<&'a Configurator>,
+    pub max_number_of_seats: SeatCount,
+    pub activation_code: &'a str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InsertError {
+    #[error("subdomain already in use: {0}")]
+    SubdomainTaken(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+const COLUMNS: &str = "id, partner_id, subdomain, status, channel_id, d360_api_key_hint, phone_number, admin_email, \
+    generate_activation, configurator_user_name, webhook_url, webhook_headers, max_number_of_seats, errors, endpoint, \
+    created_at, updated_at, ready_at, deleted_at";
+
+fn from_row(row: &AnyRow) -> anyhow::Result<Instance> {
+    let id: String = row.try_get("id")?;
+    let partner: String = row.try_get("partner_id")?;
+    let status: String = row.try_get("status")?;
+    let errors: String = row.try_get("errors")?;
+    let headers: String = row.try_get("webhook_headers")?;
+    Ok(Instance {
+        id: InstanceId::parse(&id).with_context(|| format!("stored instance id {id:?}"))?,
+        partner_id: PartnerId::parse(&partner).map_err(anyhow::Error::msg)?,
+        subdomain: Subdomain::from_stored(row.try_get("subdomain")?),
+        status: InstanceStatus::parse(&status)
+            .with_context(|| format!("stored status {status:?}"))?,
+        channel_id: row.try_get("channel_id")?,
+        d360_api_key_hint: row.try_get("d360_api_key_hint")?,
+        phone_number: row.try_get("phone_number")?,
+        admin_email: row.try_get("admin_email")?,
+        generate_activation: row.try_get::<i64, _>("generate_activation")? != 0,
+        configurator_user_name: row.try_get("configurator_user_name")?,
+        webhook_url: row.try_get("webhook_url")?,
+        webhook_headers: WebhookHeaders::from_json(&headers),
+        max_number_of_seats: row.try_get("max_number_of_seats")?,
+        errors: serde_json::from_str(&errors).unwrap_or_default(),
+        endpoint: row.try_get("endpoint")?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+        updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
+        ready_at: opt_i64(row, "ready_at").map(Timestamp::from_millis),
+        deleted_at: opt_i64(row, "deleted_at").map(Timestamp::from_millis),
+    })
+}
+
+/// Inserts the instance inside `tx`; a subdomain held by a live instance is refused by the
+/// unique index, so two concurrent creates cannot both take it.
+pub async fn insert(tx: &mut Tx, new: &NewInstance<'_>) -> Result<(), InsertError> {
+    let now = Timestamp::now().millis();
+    let sealed_key = new.d360_api_key.map(|k| tx.db.secrets().seal(k.expose()));
+    let result = sqlx::query(
+        "INSERT INTO instances (id, partner_id, subdomain, status, channel_id, d360_api_key_sealed, d360_api_key_hint, \
+           admin_email, activation_code_sealed, generate_activation, configurator_user_name, webhook_url, webhook_headers, \
+           max_number_of_seats, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'deploying', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+    )
+    .bind(new.id.as_str())
+    .bind(new.partner_id.as_str())
+    .bind(new.subdomain.as_str())
+    .bind(new.channel_id.map(|c| c.as_str().to_owned()))
+    .bind(sealed_key)
+    .bind(new.d360_api_key.map(D360ApiKey::hint))
+    .bind(new.admin_email.map(|e| e.as_str().to_owned()))
+    .bind(tx.db.secrets().seal(new.activation_code))
+    .bind(i64::from(new.generate_activation))
+    .bind(new.configurator.map(|c| c.user_name.as_str().to_owned()))
+    .bind(new.configurator.map(|c| c.webhook_url.as_str().to_owned()))
+    .bind(new.configurator.map_or_else(|| "{}".to_owned(), |c| c.webhook_headers.to_json()))
+    .bind(i64::from(new.max_number_of_seats.get()))
+    .bind(now)
+    .execute(tx.conn())
+    .await;
+    match result {
+        Ok(_) => {
+            tx.signal(Signal::Instance(new.id.clone()));
+            Ok(())
+        }
+        Err(e) if is_unique_violation(&e, "instances_live_subdomain", "instances.subdomain") => {
+            Err(InsertError::SubdomainTaken(
+                new.subdomain.as_str().to_owned(),
+            ))
+        }
+        Err(e) => Err(InsertError::Other(e.into())),
+    }
+}
+
+pub async fn find(
+    db: &Db,
+    partner: &PartnerId,
+    id: &InstanceId,
+) -> anyhow::Result<Option<Instance>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM instances WHERE partner_id = $1 AND id = $2"
+    ))
+    .bind(partner.as_str())
+    .bind(id.as_str())
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// For the platform's own workers, which act on an instance whoever owns it.
+pub async fn find_any(db: &Db, id: &InstanceId) -> anyhow::Result<Option<Instance>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM instances WHERE id = $1"))
+        .bind(id.as_str())
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    pub status: Option<InstanceStatus>,
+    pub channel_id: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// This partner's instances, newest first, and how many match in all.
+pub async fn list(
+    db: &Db,
+    partner: &PartnerId,
+    filter: &ListFilter,
+) -> anyhow::Result<(i64, Vec<Instance>)> {
+    let status = filter.status.map(|s| s.as_str().to_owned());
+    let condition =
+        "partner_id = $1 AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR channel_id = $3)";
+    let count: i64 =
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM instances WHERE {condition}"))
+            .bind(partner.as_str())
+            .bind(status.clone())
+            .bind(filter.channel_id.clone())
+            .fetch_one(db.pool())
+            .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM instances WHERE {condition} ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
+    ))
+    .bind(partner.as_str())
+    .bind(status)
+    .bind(filter.channel_id.clone())
+    .bind(filter.limit)
+    .bind(filter.offset)
+    .fetch_all(db.pool())
+    .await?;
+    let instances = rows.iter().map(from_row).collect::<anyhow::Result<_>>()?;
+    Ok((count, instances))
+}
+
+/// The activation code, to build the activation URL of the create answer and the e-mail.
+pub async fn activation_code(db: &Db, id: &InstanceId) -> anyhow::Result<String> {
+    let sealed: String =
+        sqlx::query_scalar("SELECT activation_code_sealed FROM instances WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_one(db.pool())
+            .await?;
+    db.secrets().open(&sealed)
+}
+
+pub async fn count_by_status(db: &Db) -> anyhow::Result<Vec<(InstanceStatus, i64)>> {
+    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM instances GROUP BY status")
+        .fetch_all(db.pool())
+        .await?;
+    let mut counts = Vec::new();
+    for row in rows {
+        let status: String = row.try_get("status")?;
+        if let Some(status) = InstanceStatus::parse(&status) {
+            counts.push((status, row.try_get("n")?));
+        }
+    }
+    Ok(counts)
+}
+
+/// Create Instance's one transaction: the instance and the job that deploys it.
+pub async fn create_with_deployment(db: &Db, new: &NewInstance<'_>) -> Result<(), InsertError> {
+    let mut tx = db.begin().await?;
+    insert(&mut tx, new).await?;
+    super::jobs::enqueue(
+        &mut tx,
+        super::jobs::JobKind::Deploy,
+        new.id,
+        &serde_json::Value::Null,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,245 @@
+//! The state of record: one SQL text per query, run on SQLite or PostgreSQL through sqlx's `Any`
+//! driver. Times are Unix milliseconds and JSON is text, the types both backends share.
+
+pub mod api_keys;
+pub mod instances;
+pub mod jobs;
+pub mod partners;
+mod signals;
+
+pub use signals::{Signal, Signals};
+
+use crate::crypto::SecretBox;
+use anyhow::{bail, Context};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            bail!("--database-url must start with sqlite: or postgres://")
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+    secrets: SecretBox,
+    signals: Signals,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Db {
+    /// Connects, applies the migrations of the backend and checks that the secret key is the one
+    /// the database was started with.
+    pub async fn connect(
+        url: &str,
+        secrets: SecretBox,
+        max_connections: u32,
+    ) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers proceed while one writer commits; the busy timeout makes
+                        // writers from other processes (the operator commands) wait instead of failing.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .with_context(|| format!("connecting to the database at {}", redact_url(url)))?;
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&pool)
+            .await
+            .context("applying database migrations")?;
+        let db = Self {
+            pool,
+            backend,
+            secrets,
+            signals: Signals::new(backend),
+        };
+        db.check_secret_key().await?;
+        Ok(db)
+    }
+
+    async fn check_secret_key(&self) -> anyhow::Result<()> {
+        let fingerprint = self.secrets.fingerprint().to_owned();
+        sqlx::query("INSERT INTO settings (name, value) VALUES ('secret_key_fingerprint', $1) ON CONFLICT (name) DO NOTHING")
+            .bind(&fingerprint)
+            .execute(&self.pool)
+            .await?;
+        let stored: String =
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = 'secret_key_fingerprint'")
+                .fetch_one(&self.pool)
+                .await?;
+        if stored != fingerprint {
+            bail!(
+                "this database was initialised with another secret key (fingerprint {stored}, this process has {fingerprint}); \
+                 give every process the same --secret-key"
+            );
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn secrets(&self) -> &SecretBox {
+        &self.secrets
+    }
+
+    pub fn signals(&self) -> &Signals {
+        &self.signals
+    }
+
+    /// Whether the database answers, for the health endpoint.
+    pub async fn ping(&self) -> bool {
+        let probe = sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&self.pool);
+        matches!(
+            tokio::time::timeout(Duration::from_secs(2), probe).await,
+            Ok(Ok(1))
+        )
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so two
+    /// writers queue on the busy timeout instead of failing when one upgrades a read to a write.
+    pub async fn begin(&self) -> anyhow::Result<Tx> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Tx {
+            tx,
+            signals: Vec::new(),
+            db: self.clone(),
+        })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A transaction that also carries the signals to send once it commits.
+pub struct Tx {
+    tx: Transaction<'static, Any>,
+    signals: Vec<Signal>,
+    db: Db,
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    pub fn signal(&mut self, signal: Signal) {
+        if !self.signals.contains(&signal) {
+            self.signals.push(signal);
+        }
+    }
+
+    pub async fn commit(mut self) -> anyhow::Result<()> {
+        if self.db.backend == Backend::Postgres {
+            for signal in &self.signals {
+                // Delivered to every replica's listener only if the transaction commits.
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(signals::PG_CHANNEL)
+                    .bind(signal.encode())
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
+        }
+        self.tx.commit().await?;
+        for signal in self.signals {
+            self.db.signals.send_local(signal);
+        }
+        Ok(())
+    }
+}
+
+/// Whether `err` is a unique violation of `index` (named by PostgreSQL) on `table.column`
+/// (named by SQLite).
+pub fn is_unique_violation(err: &sqlx::Error, index: &str, table_column: &str) -> bool {
+    let sqlx::Error::Database(db_err) = err else {
+        return false;
+    };
+    if !db_err.is_unique_violation() {
+        return false;
+    }
+    db_err.constraint() == Some(index) || db_err.message().contains(table_column)
+}
+
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub(crate) fn opt_i64(row: &AnyRow, column: &str) -> Option<i64> {
+    sqlx::Row::try_get::<Option<i64>, _>(row, column)
+        .ok()
+        .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_two_backends_have_the_same_migration_versions() {
+        let versions = |m: &sqlx::migrate::Migrator| {
+            m.iter()
+                .map(|m| (m.version, m.description.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(versions(&SQLITE_MIGRATIONS), versions(&POSTGRES_MIGRATIONS));
+        assert!(SQLITE_MIGRATIONS.iter().next().is_some());
+    }
+
+    #[test]
+    fn passwords_in_database_urls_are_not_printed() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+    }
+}

@@ -1,0 +1,9 @@
+//! The Partner API driven over HTTP, as a partner and an operator would.
+
+mod support;
+
+mod auth;
+mod create_instance;
+mod health;
+mod operator_commands;
+mod process;

@@ -1,0 +1,92 @@
+use crate::support::{json, partner_api_bin, Backend, TestApp};
+use serde_json::json;
+use std::process::Output;
+
+fn run(app: &TestApp, args: &[&str]) -> Output {
+    let output = std::process::Command::new(partner_api_bin())
+        .args(app.cli_args())
+        .args(args)
+        .output()
+        .expect("partner-api runs");
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn last_word(text: &str) -> String {
+    text.split_whitespace().last().unwrap().to_owned()
+}
+
+async fn keys_made_and_revoked_by_the_operator_take_effect_while_serve_runs(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let added = stdout(&run(&app, &["partners", "add", "acme"]));
+    let first_key = last_word(&added);
+    assert!(first_key.starts_with("pak_"), "{added}");
+    assert_eq!(
+        json(app.get("/v1/partner_id", &first_key).await).await,
+        (200, json!({"partner_id": "acme"}))
+    );
+
+    let second_key = last_word(&stdout(&run(&app, &["keys", "add", "acme"])));
+    assert_ne!(first_key, second_key);
+    let listing = stdout(&run(&app, &["keys", "list", "acme"]));
+    assert!(
+        !listing.contains(&first_key) && !listing.contains(&second_key),
+        "keys are never listed"
+    );
+
+    let revoked = stdout(&run(&app, &["keys", "revoke", &first_key[..12]]));
+    assert!(revoked.starts_with("revoked key_"), "{revoked}");
+    assert_eq!(
+        app.get("/v1/partner_id", &first_key).await.status(),
+        401,
+        "revoked at once"
+    );
+    assert_eq!(
+        app.get("/v1/partner_id", &second_key).await.status(),
+        200,
+        "the other key still works"
+    );
+
+    let partners = stdout(&run(&app, &["partners", "list"]));
+    assert!(
+        partners.lines().any(|l| l.starts_with("acme ")),
+        "{partners}"
+    );
+    assert!(
+        partners.lines().any(|l| l.starts_with("sandbox ")),
+        "{partners}"
+    );
+    app.stop().await;
+}
+
+async fn operator_mistakes_are_refused_with_a_message(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    stdout(&run(&app, &["partners", "add", "acme"]));
+    for args in [
+        &["partners", "add", "acme"][..],
+        &["partners", "add", "bad id"][..],
+        &["keys", "add", "nobody"][..],
+        &["keys", "revoke", "pak_nothing"][..],
+    ] {
+        let output = run(&app, args);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).starts_with("error: "),
+            "{args:?}"
+        );
+    }
+    app.stop().await;
+}
+
+crate::on_both_backends!(
+    keys_made_and_revoked_by_the_operator_take_effect_while_serve_runs,
+    operator_mistakes_are_refused_with_a_message,
+);

@@ -1,0 +1,234 @@
+//! The real service on port 0, on a fresh SQLite file or a fresh PostgreSQL database per test.
+
+use partner_api::cli::StorageArgs;
+use partner_api::config::ServeArgs;
+use partner_api::domain::PartnerId;
+use partner_api::startup::{self, App};
+use partner_api::store::{api_keys, partners, Db};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::Value;
+use std::path::PathBuf;
+
+pub const SANDBOX_KEY: &str = "LRoWRCjm1bdwlqDjfdYw";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// `postgres://…/postgres` of the server the tests create their databases on.
+fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A database of its own for one test, dropped when the test ends.
+pub struct PostgresDatabase {
+    pub url: String,
+    name: String,
+}
+
+impl PostgresDatabase {
+    pub async fn create() -> Self {
+        use sqlx::Connection;
+        let name = format!(
+            "pa_test_{}",
+            partner_api::crypto::random_alphanumeric(16).to_ascii_lowercase()
+        );
+        let admin_url = postgres_admin_url();
+        let mut conn = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("PostgreSQL must run for the tests (see README): connect to TEST_POSTGRES_URL");
+        sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+            .await
+            .unwrap();
+        let url = match admin_url.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => panic!("TEST_POSTGRES_URL needs a database path"),
+        };
+        Self { url, name }
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let drop_it = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                    let _ = sqlx::Executor::execute(
+                        &mut conn,
+                        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+                    )
+                    .await;
+                }
+            });
+        });
+        let _ = drop_it.join();
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub storage: StorageArgs,
+    pub args: ServeArgs,
+    app: Option<App>,
+    _dir: tempfile::TempDir,
+    _pg: Option<PostgresDatabase>,
+}
+
+pub fn serve_args() -> ServeArgs {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+    let mut args = Wrapper::parse_from(["test"]).args;
+    args.listen = "127.0.0.1:0".parse().unwrap();
+    args.router_listen = "127.0.0.1:0".parse().unwrap();
+    args.webhook_allowed_networks = vec!["127.0.0.0/8".parse().unwrap()];
+    args.rate_limit = 0;
+    args
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut ServeArgs)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(PostgresDatabase::create().await),
+        };
+        let storage = StorageArgs {
+            data_dir: dir.path().join("data"),
+            database_url: pg.as_ref().map(|p| p.url.clone()),
+            secret_key: None,
+        };
+        let mut args = serve_args();
+        configure(&mut args);
+        let app = startup::start(&storage, &args)
+            .await
+            .expect("the service starts");
+        let base = format!("http://{}", app.api_addr);
+        Self {
+            base,
+            client: reqwest::Client::builder().no_proxy().build().unwrap(),
+            storage,
+            args,
+            app: Some(app),
+            _dir: dir,
+            _pg: pg,
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.app.as_ref().expect("running").db
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A partner of its own with a fresh key, for isolation between tests and partners.
+    pub async fn new_partner(&self, id: &str) -> String {
+        let id = PartnerId::parse(id).unwrap();
+        partners::create(self.db(), &id).await.unwrap();
+        partners::set_allow_loopback_webhooks(self.db(), &id, true)
+            .await
+            .unwrap();
+        api_keys::issue(self.db(), &id).await.unwrap().key
+    }
+
+    pub fn request(&self, method: Method, path: &str, key: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(key)
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Response {
+        self.request(Method::GET, path, key).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, key: &str, body: &Value) -> Response {
+        self.request(Method::POST, path, key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The same arguments the operator would pass to `partner-api` next to this service.
+    pub fn cli_args(&self) -> Vec<String> {
+        let mut args = vec![
+            "--data-dir".to_owned(),
+            self.storage.data_dir.display().to_string(),
+        ];
+        if let Some(url) = &self.storage.database_url {
+            args.extend(["--database-url".to_owned(), url.clone()]);
+        }
+        args
+    }
+
+    /// Stops the service and starts it again on the same database and data directory.
+    pub async fn restart_with(&mut self, configure: impl FnOnce(&mut ServeArgs)) {
+        if let Some(app) = self.app.take() {
+            app.stop().await.unwrap();
+        }
+        configure(&mut self.args);
+        let app = startup::start(&self.storage, &self.args)
+            .await
+            .expect("the service restarts");
+        self.base = format!("http://{}", app.api_addr);
+        self.app = Some(app);
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(app) = self.app.take() {
+            app.stop().await.unwrap();
+        }
+    }
+}
+
+pub async fn json(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let value =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    (status, value)
+}
+
+pub fn partner_api_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_partner-api"))
+}
+
+/// Generates `sqlite::name` and `postgres::name` for each `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
