@@ -1,1 +1,4 @@
-pub fn placeholder() {}
+//! One single-tenant inbox instance.
+#![forbid(unsafe_code)]
+
+pub mod bootstrap;

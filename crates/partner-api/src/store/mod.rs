@@ -2,6 +2,7 @@
 //! driver. Times are Unix milliseconds and JSON is text, the types both backends share.
 
 pub mod api_keys;
+pub mod events;
 pub mod instances;
 pub mod jobs;
 pub mod partners;

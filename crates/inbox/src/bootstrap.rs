@@ -1,0 +1,62 @@
+//! The file the control plane writes before it starts an instance: everything the instance needs
+//! to know about its first users and limits. The control plane talks to the instance only over
+//! HTTP after that.
+
+use serde::{Deserialize, Serialize};
+
+pub const BOOTSTRAP_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bootstrap {
+    pub version: u32,
+    pub instance_id: String,
+    /// The origin browsers use, e.g. `http://acme.inbox.localhost:8080`, for links in pages and e-mails.
+    pub public_origin: String,
+    /// Most human users (admins and agents) at once.
+    pub max_number_of_seats: u32,
+    pub admin: AdminBootstrap,
+    pub configurator: Option<ConfiguratorBootstrap>,
+    /// SHA-256 (hex) of the token the control plane uses for `/api/v1/platform/…`.
+    pub platform_token_sha256: String,
+    pub d360: Option<D360Bootstrap>,
+}
+
+/// The first admin, activated by the code in the activation URL.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminBootstrap {
+    /// The `admin_email` of Create Instance, or `admin` without one.
+    pub username: String,
+    pub email: Option<String>,
+    /// SHA-256 (hex) of the code in `/confirm_account?c=<code>`.
+    pub activation_code_sha256: String,
+    /// Unix seconds after which the code no longer works.
+    pub activation_expires_at: i64,
+}
+
+/// The service account of the `token` event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfiguratorBootstrap {
+    pub user_name: String,
+    /// SHA-256 (hex) of the token sent in the `token` event.
+    pub token_sha256: String,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct D360Bootstrap {
+    pub api_key: String,
+    /// Base URL of the 360Dialog messaging API.
+    pub messaging_url: String,
+}
+
+impl std::fmt::Debug for D360Bootstrap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("D360Bootstrap").field("messaging_url", &self.messaging_url).finish_non_exhaustive()
+    }
+}
+
+/// Body of `PUT /api/v1/platform/settings`: the control plane applies a partner's PATCH.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformSettings {
+    pub max_number_of_seats: Option<u32>,
+    pub d360: Option<D360Bootstrap>,
+}
