@@ -77,6 +77,21 @@ pub enum Command {
     /// API keys of partners.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The sandbox's emulation of 360Dialog.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Print a fresh 360Dialog API key for a sandbox channel (its last word). Like a real one, it
+    /// revokes the channel's previous key.
+    D360Key {
+        channel_id: String,
+        /// Where `serve` runs.
+        #[arg(long, env = "PARTNER_API_URL", default_value = "http://127.0.0.1:8000")]
+        api_url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +102,22 @@ pub enum PartnersCommand {
         /// Let this partner register webhooks on loopback addresses (local testing only; keep off in production).
         #[arg(long)]
         allow_loopback_webhooks: bool,
+    },
+    /// Set how the platform reaches 360Dialog for this partner (the API key is stored sealed).
+    SetHub {
+        partner_id: String,
+        /// Base URL of the hub (partner) API.
+        #[arg(long, default_value = "https://hub.360dialog.io/api/v2")]
+        hub_url: String,
+        /// The partner's id at 360Dialog.
+        #[arg(long)]
+        hub_partner_id: String,
+        /// The partner's hub API key.
+        #[arg(long, env = "PARTNER_API_HUB_API_KEY", hide_env_values = true)]
+        hub_api_key: String,
+        /// Base URL of the messaging API.
+        #[arg(long, default_value = "https://waba-v2.360dialog.io")]
+        messaging_url: String,
     },
     /// List partners with their key and instance counts.
     List,

@@ -1,9 +1,12 @@
 //! The operator commands: they act on the same database as `serve`, also while it runs.
 
-use crate::cli::{KeysCommand, PartnersCommand, StorageArgs};
+use crate::cli::{KeysCommand, PartnersCommand, SandboxCommand, StorageArgs};
+use crate::d360::{emulator, D360Client};
+use crate::domain::ChannelId;
 use crate::domain::PartnerId;
 use crate::store::api_keys::{self, RevokeOutcome};
 use crate::store::partners;
+use crate::store::partners::HubCredentials;
 use anyhow::bail;
 
 fn partner_id(raw: &str) -> anyhow::Result<PartnerId> {
@@ -28,6 +31,25 @@ pub async fn partners(storage: &StorageArgs, command: PartnersCommand) -> anyhow
             println!("partner {id} created");
             println!("key id: {}", issued.id);
             println!("API key (shown once): {}", issued.key);
+        }
+        PartnersCommand::SetHub {
+            partner_id: raw,
+            hub_url,
+            hub_partner_id,
+            hub_api_key,
+            messaging_url,
+        } => {
+            let id = partner_id(&raw)?;
+            let hub = HubCredentials {
+                hub_url,
+                hub_partner_id,
+                hub_api_key,
+                messaging_url,
+            };
+            if !partners::set_hub(&db, &id, &hub).await? {
+                bail!("no partner {id}");
+            }
+            println!("360Dialog credentials of {id} updated");
         }
         PartnersCommand::List => {
             println!(
@@ -87,5 +109,32 @@ pub async fn keys(storage: &StorageArgs, command: KeysCommand) -> anyhow::Result
         }
     }
     db.close().await;
+    Ok(())
+}
+
+/// Calls the emulated hub of a running `serve` exactly as the platform calls 360Dialog.
+pub async fn sandbox(command: SandboxCommand) -> anyhow::Result<()> {
+    match command {
+        SandboxCommand::D360Key {
+            channel_id,
+            api_url,
+        } => {
+            let channel = ChannelId::parse(&channel_id).map_err(anyhow::Error::msg)?;
+            let origin = api_url.trim_end_matches('/');
+            let hub = HubCredentials {
+                hub_url: emulator::hub_url(origin),
+                hub_partner_id: emulator::HUB_PARTNER_ID.to_owned(),
+                hub_api_key: emulator::HUB_API_KEY.to_owned(),
+                messaging_url: emulator::messaging_url(origin),
+            };
+            let key = D360Client::new(std::time::Duration::from_secs(15))
+                .issue_channel_key(&hub, &channel)
+                .await?;
+            println!(
+                "360Dialog API key for sandbox channel {channel}: {}",
+                key.expose()
+            );
+        }
+    }
     Ok(())
 }

@@ -1,8 +1,16 @@
 //! The settings of `serve`, with their defaults, checked once at start.
 
-use clap::{ArgAction, Args};
+use clap::{ArgAction, Args, ValueEnum};
 use ipnet::IpNet;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DriverKind {
+    /// Each instance is an `inbox` child process on a loopback port (the embedded default).
+    Process,
+}
 
 #[derive(Debug, Args, Clone)]
 pub struct ServeArgs {
@@ -54,11 +62,73 @@ pub struct ServeArgs {
     /// Largest number of database connections this process opens.
     #[arg(long, env = "PARTNER_API_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,
+    /// Where instances run.
+    #[arg(long, env = "PARTNER_API_DRIVER", value_enum, default_value_t = DriverKind::Process)]
+    pub driver: DriverKind,
+    /// The `inbox` binary the process driver runs. Default: `inbox` next to this executable.
+    #[arg(long, env = "PARTNER_API_INBOX_BIN")]
+    pub inbox_bin: Option<PathBuf>,
+    /// Deployment jobs run at once by this process.
+    #[arg(long, env = "PARTNER_API_DEPLOY_WORKERS", default_value_t = 8)]
+    pub deploy_workers: usize,
+    /// Seconds a worker holds a job without a heartbeat; after that another worker takes it over.
+    #[arg(long, env = "PARTNER_API_JOB_LEASE_SECONDS", default_value_t = 30)]
+    pub job_lease_seconds: u64,
+    /// Runs of a job that hit transient failures (360Dialog down, an instance that will not start) before it gives up.
+    #[arg(long, env = "PARTNER_API_JOB_MAX_ATTEMPTS", default_value_t = 6)]
+    pub job_max_attempts: i64,
+    /// First retry delay of a job in milliseconds; each further one doubles, up to a minute.
+    #[arg(long, env = "PARTNER_API_JOB_RETRY_BASE_MS", default_value_t = 1000)]
+    pub job_retry_base_ms: u64,
+    /// Seconds a new instance may take to answer its health check before the deployment fails with 704.
+    #[arg(
+        long,
+        env = "PARTNER_API_INSTANCE_HEALTH_TIMEOUT_SECONDS",
+        default_value_t = 60
+    )]
+    pub instance_health_timeout_seconds: u64,
+    /// Seconds between two reconciliations of running instances with the database.
+    #[arg(
+        long,
+        env = "PARTNER_API_RECONCILE_INTERVAL_SECONDS",
+        default_value_t = 5
+    )]
+    pub reconcile_interval_seconds: u64,
+    /// Hours an activation link works.
+    #[arg(long, env = "PARTNER_API_ACTIVATION_TTL_HOURS", default_value_t = 168)]
+    pub activation_ttl_hours: u64,
+    /// Seconds a call to 360Dialog may take.
+    #[arg(long, env = "PARTNER_API_D360_TIMEOUT_SECONDS", default_value_t = 15)]
+    pub d360_timeout_seconds: u64,
 }
 
 impl ServeArgs {
     pub fn sandbox_enabled(&self) -> bool {
         self.sandbox && !self.no_sandbox
+    }
+
+    pub fn deploy_settings(&self) -> crate::deploy::DeploySettings {
+        crate::deploy::DeploySettings {
+            health_timeout: Duration::from_secs(self.instance_health_timeout_seconds),
+            activation_ttl: Duration::from_secs(self.activation_ttl_hours * 3600),
+            lease: Duration::from_secs(self.job_lease_seconds.max(1)),
+            max_attempts: self.job_max_attempts.max(1),
+            retry_base: Duration::from_millis(self.job_retry_base_ms),
+            workers: self.deploy_workers,
+            reconcile_interval: Duration::from_secs(self.reconcile_interval_seconds.max(1)),
+        }
+    }
+
+    /// The `inbox` binary: as configured, or next to this executable.
+    pub fn inbox_bin(&self) -> anyhow::Result<PathBuf> {
+        if let Some(path) = &self.inbox_bin {
+            return Ok(path.clone());
+        }
+        let exe = std::env::current_exe()?;
+        let dir = exe
+            .parent()
+            .ok_or_else(|| anyhow::anyhow!("the executable has no directory"))?;
+        Ok(dir.join("inbox"))
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {

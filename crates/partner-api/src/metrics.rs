@@ -24,3 +24,8 @@ pub fn install() -> &'static metrics_exporter_prometheus::PrometheusHandle {
         handle
     })
 }
+
+/// A deployment ended: `ready` or `failed`.
+pub fn deployment_finished(outcome: &'static str) {
+    metrics::counter!("deployments_total", "outcome" => outcome).increment(1);
+}

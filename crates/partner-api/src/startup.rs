@@ -3,7 +3,10 @@
 
 use crate::api::{self, AppState};
 use crate::cli::StorageArgs;
-use crate::config::ServeArgs;
+use crate::config::{DriverKind, ServeArgs};
+use crate::d360::D360Client;
+use crate::deploy::driver::{Driver, ProcessDriver};
+use crate::deploy::{self, Deployer};
 use crate::domain::AddressPolicy;
 use crate::public_urls::PublicUrls;
 use crate::sandbox;
@@ -17,7 +20,9 @@ use tokio_util::sync::CancellationToken;
 
 pub struct App {
     pub api_addr: SocketAddr,
+    pub router_addr: SocketAddr,
     pub db: Db,
+    pub deployer: Deployer,
     shutdown: CancellationToken,
     tasks: JoinSet<anyhow::Result<()>>,
 }
@@ -26,33 +31,74 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
     args.validate()?;
     crate::metrics::install();
     let db = storage.open(args.db_connections).await?;
+    let shutdown = CancellationToken::new();
     let api_listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding the API to {}", args.listen))?;
     let api_addr = api_listener.local_addr()?;
-    sandbox::apply(&db, args.sandbox_enabled()).await?;
+    let router_listener = TcpListener::bind(args.router_listen)
+        .await
+        .with_context(|| format!("binding the instance router to {}", args.router_listen))?;
+    let router_addr = router_listener.local_addr()?;
+    let api_origin = format!("http://{}", loopback_if_unspecified(api_addr));
+    sandbox::apply(&db, args.sandbox_enabled(), &api_origin).await?;
 
-    let public_port = args.public_port.unwrap_or(args.router_listen.port());
+    let public_port = args.public_port.unwrap_or(router_addr.port());
+    let urls = PublicUrls::new(&args.public_scheme, &args.base_domain, public_port);
+    let driver: Arc<dyn Driver> = match args.driver {
+        DriverKind::Process => Arc::new(ProcessDriver::new(args.inbox_bin()?, &storage.data_dir)),
+    };
+    let d360 = D360Client::new(std::time::Duration::from_secs(args.d360_timeout_seconds));
+    let deployer = Deployer::new(
+        db.clone(),
+        d360,
+        driver.clone(),
+        urls.clone(),
+        args.deploy_settings(),
+    );
     let state = AppState {
         db: db.clone(),
-        urls: PublicUrls::new(&args.public_scheme, &args.base_domain, public_port),
+        urls: urls.clone(),
         webhook_policy: AddressPolicy::new(args.webhook_allowed_networks.clone()),
         rate_limiter: api::auth::RateLimiter::new(args.rate_limit, args.rate_limit_burst)
             .map(Arc::new),
+        shutdown: shutdown.clone(),
     };
-    let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
     let stop = shutdown.clone();
+    let api_router = api::router(state, args.sandbox_enabled());
     tasks.spawn(async move {
-        axum::serve(api_listener, api::router(state))
+        axum::serve(api_listener, api_router)
             .with_graceful_shutdown(stop.cancelled_owned())
             .await
             .context("serving the API")
     });
-    tracing::info!(sandbox = args.sandbox_enabled(), backend = ?db.backend(), "partner API listening on http://{api_addr}");
+    let stop = shutdown.clone();
+    let instance_router = crate::router::app(db.clone(), urls, args.public_scheme == "https");
+    tasks.spawn(async move {
+        axum::serve(
+            router_listener,
+            instance_router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop.cancelled_owned())
+        .await
+        .context("serving the instance router")
+    });
+    deploy::spawn_workers(&deployer, &shutdown, &mut tasks);
+    let reconciler = deployer.clone();
+    let stop = shutdown.clone();
+    tasks.spawn(async move {
+        let exited = reconciler.driver.exited();
+        deploy::run_reconciler(reconciler, exited, stop).await;
+        Ok(())
+    });
+    tracing::info!(sandbox = args.sandbox_enabled(), backend = ?db.backend(), driver = driver.name(), "partner API listening on http://{api_addr}");
+    tracing::info!("instance router listening on http://{router_addr}");
     Ok(App {
         api_addr,
+        router_addr,
         db,
+        deployer,
         shutdown,
         tasks,
     })
@@ -68,6 +114,7 @@ impl App {
                 first_error.get_or_insert(e);
             }
         }
+        self.deployer.driver.shutdown().await;
         self.db.close().await;
         first_error.map_or(Ok(()), Err)
     }
@@ -77,6 +124,17 @@ impl App {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing requests in flight");
         self.stop().await
+    }
+}
+
+/// An address this machine can call itself on, for a service bound to `0.0.0.0` or `::`.
+fn loopback_if_unspecified(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => {
+            SocketAddr::from(([127, 0, 0, 1], addr.port()))
+        }
+        ip if ip.is_unspecified() => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port())),
+        _ => addr,
     }
 }
 

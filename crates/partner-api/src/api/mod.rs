@@ -5,6 +5,7 @@ pub mod auth;
 pub mod body;
 pub mod error;
 pub mod health;
+pub mod idempotency;
 pub mod instances;
 pub mod openapi;
 pub mod partner;
@@ -15,6 +16,7 @@ use crate::public_urls::PublicUrls;
 use crate::store::{partners, Db};
 use axum::Router;
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -26,6 +28,8 @@ pub struct AppState {
     /// Webhook destinations the operator allows beyond public addresses.
     pub webhook_policy: AddressPolicy,
     pub rate_limiter: Option<Arc<auth::RateLimiter>>,
+    /// Ends long polls at shutdown, so it does not wait for them.
+    pub shutdown: CancellationToken,
 }
 
 impl AppState {
@@ -45,13 +49,23 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, sandbox: bool) -> Router {
     let (router, openapi) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::root))
         .routes(routes!(health::v1_root))
         .routes(routes!(partner::partner_id))
-        .routes(routes!(instances::create))
+        .routes(routes!(instances::create::create, instances::read::list))
+        .routes(routes!(
+            instances::read::get,
+            instances::change::update,
+            instances::change::delete
+        ))
         .split_for_parts();
+    let emulator = sandbox.then(|| crate::d360::emulator::router(state.db.clone()));
+    let router = match emulator {
+        Some(emulator) => router.nest(crate::d360::emulator::MOUNT, emulator),
+        None => router,
+    };
     router
         .route("/v1", axum::routing::get(health::v1_root))
         .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi))

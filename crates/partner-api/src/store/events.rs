@@ -25,7 +25,9 @@ impl EventKind {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Token, Self::Errors, Self::ActivationEmail].into_iter().find(|k| k.as_str() == raw)
+        [Self::Token, Self::Errors, Self::ActivationEmail]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
     }
 }
 

@@ -28,6 +28,8 @@ pub struct Instance {
     pub max_number_of_seats: i64,
     pub errors: Vec<DeploymentError>,
     pub endpoint: Option<String>,
+    /// The activation code, sealed: opened only to show a requested `activation_url`.
+    pub activation_code_sealed: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub ready_at: Option<Timestamp>,
@@ -58,7 +60,7 @@ pub enum InsertError {
 
 const COLUMNS: &str = "id, partner_id, subdomain, status, channel_id, d360_api_key_hint, phone_number, admin_email, \
     generate_activation, configurator_user_name, webhook_url, webhook_headers, max_number_of_seats, errors, endpoint, \
-    created_at, updated_at, ready_at, deleted_at";
+    activation_code_sealed, created_at, updated_at, ready_at, deleted_at";
 
 fn from_row(row: &AnyRow) -> anyhow::Result<Instance> {
     let id: String = row.try_get("id")?;
@@ -83,6 +85,7 @@ fn from_row(row: &AnyRow) -> anyhow::Result<Instance> {
         max_number_of_seats: row.try_get("max_number_of_seats")?,
         errors: serde_json::from_str(&errors).unwrap_or_default(),
         endpoint: row.try_get("endpoint")?,
+        activation_code_sealed: row.try_get("activation_code_sealed")?,
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
         updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
         ready_at: opt_i64(row, "ready_at").map(Timestamp::from_millis),
@@ -193,16 +196,6 @@ pub async fn list(
     Ok((count, instances))
 }
 
-/// The activation code, to build the activation URL of the create answer and the e-mail.
-pub async fn activation_code(db: &Db, id: &InstanceId) -> anyhow::Result<String> {
-    let sealed: String =
-        sqlx::query_scalar("SELECT activation_code_sealed FROM instances WHERE id = $1")
-            .bind(id.as_str())
-            .fetch_one(db.pool())
-            .await?;
-    db.secrets().open(&sealed)
-}
-
 pub async fn count_by_status(db: &Db) -> anyhow::Result<Vec<(InstanceStatus, i64)>> {
     let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM instances GROUP BY status")
         .fetch_all(db.pool())
@@ -230,4 +223,44 @@ pub async fn create_with_deployment(db: &Db, new: &NewInstance<'_>) -> Result<()
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Every instance in one of `statuses`, whoever owns it (for the platform's workers).
+pub async fn with_statuses(db: &Db, statuses: &[InstanceStatus]) -> anyhow::Result<Vec<Instance>> {
+    let placeholders = (1..=statuses.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM instances WHERE status IN ({placeholders}) ORDER BY created_at"
+    );
+    let mut query = sqlx::query(&sql);
+    for status in statuses {
+        query = query.bind(status.as_str());
+    }
+    query
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// Where the router sends a subdomain: the instance, its status and its endpoint.
+pub async fn route(
+    db: &Db,
+    subdomain: &str,
+) -> anyhow::Result<Option<(InstanceId, InstanceStatus, Option<String>)>> {
+    let row = sqlx::query("SELECT id, status, endpoint FROM instances WHERE subdomain = $1 AND status NOT IN ('deleting', 'deleted')")
+        .bind(subdomain)
+        .fetch_optional(db.pool())
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let id: String = row.try_get("id")?;
+    let status: String = row.try_get("status")?;
+    Ok(Some((
+        InstanceId::parse(&id).with_context(|| format!("stored instance id {id:?}"))?,
+        InstanceStatus::parse(&status).with_context(|| format!("stored status {status:?}"))?,
+        row.try_get("endpoint")?,
+    )))
 }

@@ -2,13 +2,17 @@
 //! driver. Times are Unix milliseconds and JSON is text, the types both backends share.
 
 pub mod api_keys;
+pub mod deployments;
 pub mod events;
+pub mod idempotency;
 pub mod instances;
 pub mod jobs;
+pub mod lifecycle;
 pub mod partners;
+pub mod sandbox_d360;
 mod signals;
 
-pub use signals::{Signal, Signals};
+pub use signals::{InstanceWatch, Signal, Signals};
 
 use crate::crypto::SecretBox;
 use anyhow::{bail, Context};

@@ -6,7 +6,9 @@
 
 use super::Backend;
 use crate::domain::InstanceId;
-use tokio::sync::broadcast;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, Notify};
 
 pub const PG_CHANNEL: &str = "partner_api";
 
@@ -38,23 +40,76 @@ impl Signal {
     }
 }
 
+/// Clients waiting for one instance to change, each woken only by its own instance's signals
+/// (a thousand long polls must not all wake for every change of every instance).
+type Watchers = Arc<Mutex<HashMap<InstanceId, (Arc<Notify>, usize)>>>;
+
 #[derive(Clone)]
 pub struct Signals {
     sender: broadcast::Sender<Signal>,
+    watchers: Watchers,
     backend: Backend,
+}
+
+/// Keeps a watch on one instance registered while it lives.
+pub struct InstanceWatch {
+    id: InstanceId,
+    notify: Arc<Notify>,
+    watchers: Watchers,
+}
+
+impl InstanceWatch {
+    pub fn notify(&self) -> &Notify {
+        &self.notify
+    }
+}
+
+impl Drop for InstanceWatch {
+    fn drop(&mut self) {
+        let mut watchers = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, count)) = watchers.get_mut(&self.id) {
+            *count -= 1;
+            if *count == 0 {
+                watchers.remove(&self.id);
+            }
+        }
+    }
 }
 
 impl Signals {
     pub fn new(backend: Backend) -> Self {
         let (sender, _) = broadcast::channel(4096);
-        Self { sender, backend }
+        Self {
+            sender,
+            watchers: Arc::default(),
+            backend,
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Signal> {
         self.sender.subscribe()
     }
 
+    pub fn watch(&self, id: &InstanceId) -> InstanceWatch {
+        let mut watchers = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = watchers
+            .entry(id.clone())
+            .or_insert_with(|| (Arc::new(Notify::new()), 0));
+        entry.1 += 1;
+        InstanceWatch {
+            id: id.clone(),
+            notify: entry.0.clone(),
+            watchers: self.watchers.clone(),
+        }
+    }
+
     pub fn send_local(&self, signal: Signal) {
+        if let Signal::Instance(id) = &signal {
+            let watchers = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((notify, _)) = watchers.get(id) {
+                notify.notify_waiters();
+            }
+        }
         let _ = self.sender.send(signal);
     }
 
@@ -74,5 +129,24 @@ mod tests {
             assert_eq!(Signal::decode(&signal.encode()), Some(signal));
         }
         assert_eq!(Signal::decode("i:nope"), None);
+    }
+
+    #[tokio::test]
+    async fn a_watch_wakes_for_its_own_instance_only_and_unregisters_when_dropped() {
+        let signals = Signals::new(Backend::Sqlite);
+        let (a, b) = (InstanceId::generate(), InstanceId::generate());
+        let watch = signals.watch(&a);
+        let wait = std::time::Duration::from_millis(50);
+        {
+            let woken = watch.notify().notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            signals.send_local(Signal::Instance(b));
+            assert!(tokio::time::timeout(wait, woken.as_mut()).await.is_err());
+            signals.send_local(Signal::Instance(a.clone()));
+            assert!(tokio::time::timeout(wait, woken).await.is_ok());
+        }
+        drop(watch);
+        assert!(signals.watchers.lock().unwrap().is_empty());
     }
 }

@@ -24,7 +24,7 @@ async fn the_quick_start_example_answers_at_once_with_urls_built_from_the_config
         InstanceId::parse(id).is_some(),
         "32 lower-case hex digits: {id}"
     );
-    let port = app.args.router_listen.port();
+    let port = app.router_addr().port();
     assert_eq!(answer["base_domain"], "mycompany-test.inbox.localhost");
     assert_eq!(
         answer["health_check"],

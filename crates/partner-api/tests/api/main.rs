@@ -4,6 +4,8 @@ mod support;
 
 mod auth;
 mod create_instance;
+mod deployments;
 mod health;
 mod operator_commands;
 mod process;
+mod processes;

@@ -80,7 +80,7 @@ pub struct TestApp {
     pub storage: StorageArgs,
     pub args: ServeArgs,
     app: Option<App>,
-    _dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
     _pg: Option<PostgresDatabase>,
 }
 
@@ -96,7 +96,32 @@ pub fn serve_args() -> ServeArgs {
     args.router_listen = "127.0.0.1:0".parse().unwrap();
     args.webhook_allowed_networks = vec!["127.0.0.0/8".parse().unwrap()];
     args.rate_limit = 0;
+    args.inbox_bin = Some(inbox_bin());
+    args.job_retry_base_ms = 50;
+    args.job_lease_seconds = 5;
+    args.instance_health_timeout_seconds = 10;
+    args.reconcile_interval_seconds = 1;
     args
+}
+
+/// The `inbox` binary `cargo test --workspace` built next to `partner-api`.
+pub fn inbox_bin() -> PathBuf {
+    let path = partner_api_bin().with_file_name("inbox");
+    assert!(
+        path.exists(),
+        "{} is missing: run the tests with `cargo test --workspace`",
+        path.display()
+    );
+    path
+}
+
+/// An executable shell script in `dir`, to stand in for a broken `inbox`.
+pub fn script(dir: &std::path::Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
 }
 
 impl TestApp {
@@ -127,7 +152,7 @@ impl TestApp {
             storage,
             args,
             app: Some(app),
-            _dir: dir,
+            dir,
             _pg: pg,
         }
     }
@@ -231,4 +256,62 @@ macro_rules! on_both_backends {
             )*
         }
     };
+}
+
+impl TestApp {
+    /// Creates an instance as the sandbox partner and returns the answer.
+    pub async fn create(&self, body: Value) -> Value {
+        let (status, answer) =
+            json(self.post_json("/v1/instances", SANDBOX_KEY, &body).await).await;
+        assert_eq!(status, 200, "{answer}");
+        answer
+    }
+
+    /// `GET /v1/instances/{id}?wait_for=…` as `key`.
+    pub async fn wait_for_as(&self, key: &str, id: &str, status: &str, timeout_secs: f64) -> Value {
+        let path = format!("/v1/instances/{id}?wait_for={status}&timeout={timeout_secs}");
+        let (code, instance) = json(self.get(&path, key).await).await;
+        assert_eq!(code, 200, "{instance}");
+        instance
+    }
+
+    /// Waits (up to 30 s) until the sandbox partner's instance reaches `status`, and returns it.
+    pub async fn wait_for(&self, id: &str, status: &str) -> Value {
+        let instance = self.wait_for_as(SANDBOX_KEY, id, status, 30.0).await;
+        assert_eq!(instance["status"], status, "{instance}");
+        instance
+    }
+
+    pub fn router_addr(&self) -> std::net::SocketAddr {
+        self.app.as_ref().expect("running").router_addr
+    }
+
+    /// A request to the instance router as a browser sends it to `{subdomain}.inbox.localhost`.
+    pub async fn via_router(&self, subdomain: &str, path: &str) -> Response {
+        let port = self.router_addr().port();
+        self.client
+            .get(format!("http://{}{path}", self.router_addr()))
+            .header("Host", format!("{subdomain}.inbox.localhost:{port}"))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A fresh key of a sandbox channel from the emulated 360Dialog hub (it revokes the previous one).
+    pub async fn sandbox_d360_key(&self, channel: &str) -> String {
+        let url = self.url(&format!(
+            "/sandbox/360dialog/api/v2/partners/sandbox/channels/{channel}/api_keys"
+        ));
+        let response = self
+            .client
+            .post(url)
+            .header("X-API-Key", "sandbox-hub-key")
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = json(response).await;
+        assert_eq!(status, 201, "{body}");
+        body["api_key"].as_str().unwrap().to_owned()
+    }
 }

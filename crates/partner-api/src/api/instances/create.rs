@@ -1,13 +1,14 @@
 //! `POST /v1/instances`: Create Instance.
 
-use super::auth::Partner;
-use super::body::JsonBody;
-use super::error::ApiError;
-use super::AppState;
+use crate::api::auth::Partner;
+use crate::api::body::JsonBody;
+use crate::api::error::ApiError;
+use crate::api::{idempotency, AppState};
 use crate::domain::{CreateInstance, FieldIssue, InstanceId, Subdomain};
 use crate::store::instances::{self, InsertError, NewInstance};
 use axum::extract::State;
-use axum::Json;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -71,20 +72,39 @@ pub struct CreatedInstance {
 /// Create Instance: stores the instance and its deployment, then answers at once; the deployment
 /// runs in the background and ends with the `token` (or `errors`) event.
 #[utoipa::path(post, path = "/v1/instances", tag = "instances", security(("APIKey" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "extension: a retry with the same key returns the first answer instead of a second instance")),
     request_body = CreateInstanceBody,
     responses(
         (status = 200, body = CreatedInstance),
         (status = 401, description = "Not authenticated"),
+        (status = 409, description = "A request with the same Idempotency-Key is still running"),
         (status = 413, description = "Body over 64 KiB"),
         (status = 422, description = "Invalid input, every problem listed; or subdomain already in use"),
     ))]
 pub async fn create(
     State(state): State<AppState>,
     Partner(partner): Partner,
+    headers: HeaderMap,
     JsonBody(body): JsonBody,
-) -> Result<Json<CreatedInstance>, ApiError> {
+) -> Result<Response, ApiError> {
+    let key = idempotency::key_of(&headers)?;
     let policy = state.webhook_policy(&partner).await?;
     let request = CreateInstance::parse(&body, &policy).map_err(ApiError::Validation)?;
+    idempotency::once(&state, &partner, key, "POST /v1/instances", &body, async {
+        let created = create_instance(&state, &partner, request).await?;
+        Ok((
+            StatusCode::OK,
+            serde_json::to_value(created).map_err(anyhow::Error::from)?,
+        ))
+    })
+    .await
+}
+
+async fn create_instance(
+    state: &AppState,
+    partner: &crate::domain::PartnerId,
+    request: CreateInstance,
+) -> Result<CreatedInstance, ApiError> {
     let id = InstanceId::generate();
     let subdomain = request
         .subdomain
@@ -93,7 +113,7 @@ pub async fn create(
     let activation_code = uuid::Uuid::new_v4().to_string();
     let new = NewInstance {
         id: &id,
-        partner_id: &partner,
+        partner_id: partner,
         subdomain: &subdomain,
         channel_id: request.channel_id.as_ref(),
         d360_api_key: request.d360_api_key.as_ref(),
@@ -116,7 +136,7 @@ pub async fn create(
         Err(InsertError::Other(e)) => return Err(e.into()),
     }
     let urls = &state.urls;
-    Ok(Json(CreatedInstance {
+    Ok(CreatedInstance {
         id: id.to_string(),
         base_domain: urls.host(&subdomain),
         health_check: urls.health_check(&subdomain),
@@ -125,5 +145,5 @@ pub async fn create(
         activation_url: request
             .generate_activation
             .then(|| urls.activation_url(&subdomain, &activation_code)),
-    }))
+    })
 }

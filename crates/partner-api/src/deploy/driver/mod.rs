@@ -1,0 +1,59 @@
+//! Where instances run. A driver holds no state the database does not also hold: it can be asked
+//! at any time to make an instance run (`ensure`), to stop it, to remove it, and what it runs, and
+//! each of these is idempotent.
+
+mod process;
+
+pub use process::ProcessDriver;
+
+use crate::domain::InstanceId;
+use inbox::bootstrap::Bootstrap;
+
+/// Everything a driver needs to run one instance.
+#[derive(Clone, Debug)]
+pub struct InstanceSpec {
+    pub id: InstanceId,
+    pub partner_id: String,
+    pub subdomain: String,
+    pub bootstrap: Bootstrap,
+}
+
+/// `host:port` where the instance's HTTP server answers, as seen from the control plane.
+pub type Endpoint = String;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("the instance could not be started: {0}")]
+    StartFailed(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+#[async_trait::async_trait]
+pub trait Driver: Send + Sync {
+    fn name(&self) -> &'static str;
+
+    /// Makes the instance run with this spec and answers where; an instance already running is
+    /// left as it is.
+    async fn ensure(&self, spec: &InstanceSpec) -> Result<Endpoint, DriverError>;
+
+    /// Where the instance runs, if it does.
+    async fn endpoint(&self, id: &InstanceId) -> Result<Option<Endpoint>, DriverError>;
+
+    /// Stops the instance and keeps its data.
+    async fn stop(&self, id: &InstanceId) -> Result<(), DriverError>;
+
+    /// Stops the instance and deletes its data.
+    async fn remove(&self, id: &InstanceId) -> Result<(), DriverError>;
+
+    /// The instances it runs.
+    async fn list(&self) -> Result<Vec<InstanceId>, DriverError>;
+
+    /// Stops what this process runs itself, at shutdown (engines keep their containers).
+    async fn shutdown(&self) {}
+
+    /// Woken when an instance stops by itself, so the reconciler can act at once.
+    fn exited(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        None
+    }
+}

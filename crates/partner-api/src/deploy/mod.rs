@@ -1,0 +1,79 @@
+//! Deployments: the durable jobs that make an instance real, the drivers it runs on, and the
+//! reconciler that keeps what runs in line with the database.
+
+mod delete_job;
+mod deploy_job;
+pub mod driver;
+mod health;
+mod platform;
+mod reconcile;
+mod runtime;
+mod spec;
+mod step;
+mod update_job;
+mod worker;
+
+pub use reconcile::reconcile_once;
+pub use reconcile::run as run_reconciler;
+pub use worker::{run_next_job, spawn_workers};
+
+use crate::d360::D360Client;
+use crate::public_urls::PublicUrls;
+use crate::store::Db;
+use driver::Driver;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct DeploySettings {
+    /// How long a new instance may take to answer its health check before the deployment fails (704).
+    pub health_timeout: Duration,
+    /// How long the activation link of a new instance works.
+    pub activation_ttl: Duration,
+    /// How long a claimed job stays with its worker without a heartbeat.
+    pub lease: Duration,
+    /// Runs of a job that hit transient failures before it gives up.
+    pub max_attempts: i64,
+    /// The first retry delay; each further one doubles, up to a minute.
+    pub retry_base: Duration,
+    pub workers: usize,
+    pub reconcile_interval: Duration,
+}
+
+/// What the deployment workers share.
+#[derive(Clone)]
+pub struct Deployer {
+    pub db: Db,
+    pub d360: D360Client,
+    pub driver: Arc<dyn Driver>,
+    pub urls: PublicUrls,
+    pub settings: DeploySettings,
+    /// Identifies this process's workers in job leases.
+    pub worker_id: String,
+    http: reqwest::Client,
+}
+
+impl Deployer {
+    pub fn new(
+        db: Db,
+        d360: D360Client,
+        driver: Arc<dyn Driver>,
+        urls: PublicUrls,
+        settings: DeploySettings,
+    ) -> Self {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .expect("a reqwest client with static settings builds");
+        Self {
+            db,
+            d360,
+            driver,
+            urls,
+            settings,
+            worker_id: crate::domain::prefixed_random_id("worker"),
+            http,
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! The bootstrap an instance starts from, derived from the database alone, so every start of an
+//! instance (deployment, restart, another replica) gets the same one.
+
+use super::driver::InstanceSpec;
+use super::Deployer;
+use crate::crypto::sha256_hex;
+use crate::domain::D360ApiKey;
+use crate::store::instances::Instance;
+use inbox::bootstrap::{
+    AdminBootstrap, Bootstrap, ConfiguratorBootstrap, D360Bootstrap, BOOTSTRAP_VERSION,
+};
+
+pub struct InstanceTokens<'a> {
+    pub activation_code: &'a str,
+    pub configurator_token: Option<&'a str>,
+    pub platform_token: &'a str,
+}
+
+pub fn build(
+    ctx: &Deployer,
+    instance: &Instance,
+    key: Option<&D360ApiKey>,
+    messaging_url: &str,
+    tokens: &InstanceTokens<'_>,
+) -> InstanceSpec {
+    let expires_at =
+        instance.created_at.millis() / 1000 + ctx.settings.activation_ttl.as_secs() as i64;
+    let configurator = match (&instance.configurator_user_name, tokens.configurator_token) {
+        (Some(user_name), Some(token)) => Some(ConfiguratorBootstrap {
+            user_name: user_name.clone(),
+            token_sha256: sha256_hex(token),
+        }),
+        _ => None,
+    };
+    InstanceSpec {
+        id: instance.id.clone(),
+        partner_id: instance.partner_id.to_string(),
+        subdomain: instance.subdomain.to_string(),
+        bootstrap: Bootstrap {
+            version: BOOTSTRAP_VERSION,
+            instance_id: instance.id.to_string(),
+            public_origin: ctx.urls.origin(&instance.subdomain),
+            max_number_of_seats: instance.max_number_of_seats as u32,
+            admin: AdminBootstrap {
+                username: instance
+                    .admin_email
+                    .clone()
+                    .unwrap_or_else(|| "admin".to_owned()),
+                email: instance.admin_email.clone(),
+                activation_code_sha256: sha256_hex(tokens.activation_code),
+                activation_expires_at: expires_at,
+            },
+            configurator,
+            platform_token_sha256: sha256_hex(tokens.platform_token),
+            d360: key.map(|k| D360Bootstrap {
+                api_key: k.expose().to_owned(),
+                messaging_url: messaging_url.to_owned(),
+            }),
+        },
+    }
+}

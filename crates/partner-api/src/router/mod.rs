@@ -1,0 +1,129 @@
+//! The instance router: a reverse proxy on `--router-listen` that sends
+//! `Host: {subdomain}.{base domain}` to the instance serving that subdomain.
+
+mod pages;
+mod routes;
+
+use crate::public_urls::PublicUrls;
+use crate::store::Db;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderName, HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use routes::{Route, RouteCache};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[derive(Clone)]
+struct RouterState {
+    routes: Arc<RouteCache>,
+    urls: PublicUrls,
+    scheme: &'static str,
+    client: Client<HttpConnector, Body>,
+}
+
+/// Connection-level headers that a proxy must not forward (RFC 9110 §7.6.1).
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+pub fn app(db: Db, urls: PublicUrls, https: bool) -> Router {
+    let routes = Arc::new(RouteCache::new(db));
+    routes.clone().follow_changes();
+    let state = RouterState {
+        routes,
+        urls,
+        scheme: if https { "https" } else { "http" },
+        client: Client::builder(TokioExecutor::new()).build_http(),
+    };
+    Router::new().fallback(proxy).with_state(state)
+}
+
+async fn proxy(
+    State(state): State<RouterState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().host())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let Some(subdomain) = state.urls.subdomain_of_host(&host) else {
+        return pages::unknown_host(&host);
+    };
+    let route = match state.routes.lookup(subdomain).await {
+        Ok(route) => route,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "router lookup");
+            return pages::unavailable(req.uri().path());
+        }
+    };
+    let endpoint = match route {
+        None => return pages::unknown_host(&host),
+        Some(Route {
+            endpoint: Some(endpoint),
+            status,
+            ..
+        }) if status.wants_running() => endpoint,
+        Some(Route { status, .. }) => return pages::not_ready(status, req.uri().path()),
+    };
+    forward(&state, req, &endpoint, &host, peer).await
+}
+
+async fn forward(
+    state: &RouterState,
+    mut req: Request,
+    endpoint: &str,
+    host: &str,
+    peer: SocketAddr,
+) -> Response {
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let Ok(uri) = format!("http://{endpoint}{path}").parse::<Uri>() else {
+        return pages::unavailable(path);
+    };
+    *req.uri_mut() = uri;
+    let headers = req.headers_mut();
+    for name in HOP_BY_HOP {
+        headers.remove(*name);
+    }
+    let forwarded_for = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        Some(earlier) => format!("{earlier}, {}", peer.ip()),
+        None => peer.ip().to_string(),
+    };
+    let set = |headers: &mut axum::http::HeaderMap, name: &'static str, value: &str| {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    };
+    set(headers, "x-forwarded-for", &forwarded_for);
+    set(headers, "x-forwarded-host", host);
+    set(headers, "x-forwarded-proto", state.scheme);
+    let path = req.uri().path().to_owned();
+    match state.client.request(req).await {
+        Ok(response) => {
+            let (mut parts, body) = response.into_parts();
+            for name in HOP_BY_HOP {
+                parts.headers.remove(*name);
+            }
+            Response::from_parts(parts, Body::new(body)).into_response()
+        }
+        Err(e) => {
+            tracing::warn!(%endpoint, error = %e, "instance did not answer");
+            pages::unavailable(&path)
+        }
+    }
+}

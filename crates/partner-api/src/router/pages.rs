@@ -1,0 +1,95 @@
+//! What the router answers itself: short pages for people, JSON for API clients.
+
+use crate::domain::InstanceStatus;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+fn page(title: &str, message: &str, refresh: bool) -> String {
+    let refresh = if refresh {
+        r#"<meta http-equiv="refresh" content="3">"#
+    } else {
+        ""
+    };
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">{refresh}<title>{title}</title>
+<style>body{{font-family:system-ui,sans-serif;background:#f4f6f8;color:#1f2d3d;display:flex;min-height:100vh;align-items:center;justify-content:center;margin:0}}main{{background:#fff;padding:2.5rem 3rem;border-radius:12px;box-shadow:0 2px 12px rgba(0,0,0,.08);max-width:30rem;text-align:center}}h1{{font-size:1.4rem;margin:0 0 .8rem}}p{{color:#52606d;line-height:1.5}}</style></head>
+<body><main><h1>{title}</h1><p>{message}</p></main></body></html>"#
+    )
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+pub fn unknown_host(host: &str) -> Response {
+    let host = host
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || ".-:".contains(*c))
+        .collect::<String>();
+    (
+        StatusCode::NOT_FOUND,
+        Html(page(
+            "No inbox here",
+            &format!("There is no inbox at {host}."),
+            false,
+        )),
+    )
+        .into_response()
+}
+
+pub fn not_ready(status: InstanceStatus, path: &str) -> Response {
+    let preparing = matches!(status, InstanceStatus::Deploying);
+    let mut response = if is_api(path) {
+        let detail = if preparing {
+            "The inbox is being prepared."
+        } else {
+            "The inbox is not available."
+        };
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"detail": detail, "status": status.as_str()})),
+        )
+            .into_response()
+    } else if preparing {
+        let message = "Your inbox is being prepared. This page refreshes itself and continues as soon as it is ready.";
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Html(page("Your inbox is being prepared", message, true)),
+        )
+            .into_response()
+    } else {
+        let message = "This inbox is not available right now. Please contact your provider.";
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Html(page("Inbox not available", message, false)),
+        )
+            .into_response()
+    };
+    if preparing {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("3"));
+    }
+    response
+}
+
+pub fn unavailable(path: &str) -> Response {
+    if is_api(path) {
+        return (
+            StatusCode::BAD_GATEWAY,
+            Json(json!({"detail": "The inbox did not answer."})),
+        )
+            .into_response();
+    }
+    (
+        StatusCode::BAD_GATEWAY,
+        Html(page(
+            "Inbox not answering",
+            "The inbox did not answer. Please try again in a moment.",
+            true,
+        )),
+    )
+        .into_response()
+}
