@@ -22,6 +22,9 @@ struct Args {
     listen: String,
     #[arg(long)]
     exit_with_parent: bool,
+    /// With --exit-with-parent: the pid the parent must have (else exit at once).
+    #[arg(long, env = "INBOX_PARENT_PID")]
+    parent_pid: Option<u32>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -38,7 +41,9 @@ async fn serve(args: Args, bootstrap: Bootstrap) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     println!("listening on {}", listener.local_addr()?);
     if args.exit_with_parent {
-        let parent = std::os::unix::process::parent_id();
+        let parent = args
+            .parent_pid
+            .unwrap_or_else(std::os::unix::process::parent_id);
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(std::time::Duration::from_millis(300)).await;

@@ -6,6 +6,7 @@ mod auth;
 mod create_instance;
 mod deployments;
 mod health;
+mod lifecycle;
 mod operator_commands;
 mod process;
 mod processes;

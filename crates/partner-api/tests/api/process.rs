@@ -1,13 +1,22 @@
 //! The `partner-api` binary as an operator runs it.
 
-use crate::support::{partner_api_bin, SANDBOX_KEY};
+use crate::processes::{eventually, inbox_pids};
+use crate::support::{inbox_bin, partner_api_bin, script, Backend, PostgresDatabase, SANDBOX_KEY};
+use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Starts `partner-api serve` on free ports and returns it with the API's address, read from its log.
-fn spawn_serve(data_dir: &std::path::Path) -> (Child, String) {
+/// A `partner-api serve` child process and the addresses it logged.
+pub struct Serve {
+    pub child: Child,
+    pub api: String,
+    pub router: String,
+}
+
+/// Starts `partner-api serve` on free ports with `extra` arguments.
+pub fn start_serve(data_dir: &std::path::Path, extra: &[String]) -> Serve {
     let mut child = Command::new(partner_api_bin())
         .args([
             "serve",
@@ -18,6 +27,7 @@ fn spawn_serve(data_dir: &std::path::Path) -> (Child, String) {
             "--data-dir",
         ])
         .arg(data_dir)
+        .args(extra)
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stderr(Stdio::piped())
@@ -28,15 +38,37 @@ fn spawn_serve(data_dir: &std::path::Path) -> (Child, String) {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(addr) = line.split("listening on http://").nth(1) {
-                let _ = tx.send(addr.split_whitespace().next().unwrap_or("").to_owned());
+            for (prefix, marker) in [
+                ("api", "partner API listening on http://"),
+                ("router", "instance router listening on http://"),
+            ] {
+                if let Some(rest) = line.split(marker).nth(1) {
+                    let _ = tx.send((
+                        prefix,
+                        rest.split_whitespace().next().unwrap_or("").to_owned(),
+                    ));
+                }
             }
         }
     });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("serve logs its address");
-    (child, addr)
+    let mut api = String::new();
+    let mut router = String::new();
+    while api.is_empty() || router.is_empty() {
+        let (which, addr) = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("serve logs its addresses");
+        if which == "api" {
+            api = addr
+        } else {
+            router = addr
+        }
+    }
+    Serve { child, api, router }
+}
+
+fn spawn_serve(data_dir: &std::path::Path) -> (Child, String) {
+    let serve = start_serve(data_dir, &[]);
+    (serve.child, serve.api)
 }
 
 fn terminate(child: &Child) {
@@ -97,3 +129,184 @@ async fn sigterm_lets_the_request_in_flight_finish_and_exits_zero() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
 }
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+async fn create(api: &str, body: Value) -> String {
+    let response = client()
+        .post(format!("http://{api}/v1/instances"))
+        .bearer_auth(SANDBOX_KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn wait_ready(api: &str, id: &str) -> Value {
+    let url = format!("http://{api}/v1/instances/{id}?wait_for=ready&timeout=30");
+    let instance: Value = client()
+        .get(url)
+        .bearer_auth(SANDBOX_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(instance["status"], "ready", "{instance}");
+    instance
+}
+
+async fn health_via_router(router: &str, subdomain: &str) -> u16 {
+    let port = router.rsplit(':').next().unwrap();
+    match client()
+        .get(format!("http://{router}/api/v1/status/health"))
+        .header("Host", format!("{subdomain}.inbox.localhost:{port}"))
+        .send()
+        .await
+    {
+        Ok(response) => response.status().as_u16(),
+        Err(_) => 0,
+    }
+}
+
+/// Arguments for a `serve` on `backend`, and the database it needs kept alive.
+async fn backend_args(backend: Backend) -> (Vec<String>, Option<PostgresDatabase>) {
+    match backend {
+        Backend::Sqlite => (Vec::new(), None),
+        Backend::Postgres => {
+            let db = PostgresDatabase::create().await;
+            (vec!["--database-url".to_owned(), db.url.clone()], Some(db))
+        }
+    }
+}
+
+async fn token_events(data_dir: &std::path::Path, database_url: Option<String>, id: &str) -> i64 {
+    let storage = partner_api::cli::StorageArgs {
+        data_dir: data_dir.to_owned(),
+        database_url,
+        secret_key: None,
+    };
+    let db = storage.open(1).await.unwrap();
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE instance_id = $1 AND kind = 'token'")
+            .bind(id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    db.close().await;
+    count
+}
+
+async fn a_deployment_interrupted_by_kill_9_completes_after_restart_exactly_once(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut args, _db) = backend_args(backend).await;
+    let database_url = args.get(1).cloned();
+    let slow = script(
+        dir.path(),
+        "slow-inbox",
+        &format!("sleep 1\nexec {} \"$@\"", inbox_bin().display()),
+    );
+    args.extend([
+        "--inbox-bin".to_owned(),
+        slow.display().to_string(),
+        "--job-lease-seconds".into(),
+        "2".into(),
+    ]);
+    let data_dir = dir.path().join("data");
+    let mut serve = start_serve(&data_dir, &args);
+    let id = create(
+        &serve.api,
+        json!({"channel_id": "CrashCH", "subdomain": "crash",
+        "configurator": {"user_name": "svc", "webhook_url": "http://127.0.0.1:9/hook"}}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    serve.child.kill().unwrap();
+    serve.child.wait().unwrap();
+    assert!(
+        eventually(5, || inbox_pids(&id).is_empty()).await,
+        "nothing of the interrupted deployment keeps running"
+    );
+
+    let mut restarted = start_serve(&data_dir, &args);
+    let ready = wait_ready(&restarted.api, &id).await;
+    assert_eq!(ready["errors"], json!([]));
+    assert_eq!(health_via_router(&restarted.router, "crash").await, 200);
+    assert_eq!(inbox_pids(&id).len(), 1, "exactly one instance process");
+    assert_eq!(
+        token_events(&data_dir, database_url, &id).await,
+        1,
+        "exactly one token event queued"
+    );
+    terminate(&restarted.child);
+    assert!(restarted.child.wait().unwrap().success());
+}
+
+async fn ready_instances_answer_again_within_seconds_after_serve_is_killed_and_restarted(
+    backend: Backend,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (args, _db) = backend_args(backend).await;
+    let data_dir = dir.path().join("data");
+    let mut serve = start_serve(&data_dir, &args);
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let id = create(
+            &serve.api,
+            json!({"channel_id": format!("KillCH{i}"), "subdomain": format!("kill{i}")}),
+        )
+        .await;
+        wait_ready(&serve.api, &id).await;
+        ids.push(id);
+    }
+    serve.child.kill().unwrap();
+    serve.child.wait().unwrap();
+    assert!(
+        eventually(5, || ids.iter().all(|id| inbox_pids(id).is_empty())).await,
+        "instances exit with their parent: no stale process or port"
+    );
+
+    let mut restarted = start_serve(&data_dir, &args);
+    let restarted_at = Instant::now();
+    for i in 0..3 {
+        let mut status = 0;
+        while restarted_at.elapsed() < Duration::from_secs(5) {
+            status = health_via_router(&restarted.router, &format!("kill{i}")).await;
+            if status == 200 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            status, 200,
+            "kill{i} answers its health check within 5 s of the restart"
+        );
+    }
+    eprintln!(
+        "all instances healthy {:?} after the restart",
+        restarted_at.elapsed()
+    );
+    assert!(
+        ids.iter().all(|id| inbox_pids(id).len() == 1),
+        "one process each"
+    );
+    terminate(&restarted.child);
+    assert!(restarted.child.wait().unwrap().success());
+    assert!(
+        eventually(5, || ids.iter().all(|id| inbox_pids(id).is_empty())).await,
+        "a graceful stop stops the instances"
+    );
+}
+
+crate::on_both_backends!(
+    a_deployment_interrupted_by_kill_9_completes_after_restart_exactly_once,
+    ready_instances_answer_again_within_seconds_after_serve_is_killed_and_restarted,
+);

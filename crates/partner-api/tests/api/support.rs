@@ -107,12 +107,33 @@ pub fn serve_args() -> ServeArgs {
 /// The `inbox` binary `cargo test --workspace` built next to `partner-api`.
 pub fn inbox_bin() -> PathBuf {
     let path = partner_api_bin().with_file_name("inbox");
+    let built = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+    let sources = newest_change(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../inbox"));
+    assert!(
+        built.is_some_and(|built| sources.is_none_or(|sources| built >= sources)),
+        "{} is missing or older than the inbox sources: run the tests with `cargo test --workspace`",
+        path.display()
+    );
     assert!(
         path.exists(),
         "{} is missing: run the tests with `cargo test --workspace`",
         path.display()
     );
     path
+}
+
+fn newest_change(dir: &std::path::Path) -> Option<std::time::SystemTime> {
+    let mut newest = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let changed = if path.is_dir() {
+            newest_change(&path)
+        } else {
+            entry.metadata().and_then(|m| m.modified()).ok()
+        };
+        newest = newest.max(changed);
+    }
+    newest
 }
 
 /// An executable shell script in `dir`, to stand in for a broken `inbox`.

@@ -80,7 +80,13 @@ impl ProcessDriver {
             .arg(&bootstrap_path)
             .arg("--data-dir")
             .arg(dir.join("data"))
-            .args(["--listen", "127.0.0.1:0", "--exit-with-parent"])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--exit-with-parent",
+                "--parent-pid",
+            ])
+            .arg(std::process::id().to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)
