@@ -16,7 +16,12 @@ async fn probe_latency(http: &reqwest::Client, url: &str) -> Vec<Duration> {
     let mut samples = Vec::with_capacity(PROBES);
     for _ in 0..PROBES {
         let started = Instant::now();
-        let response = http.get(url).bearer_auth(SANDBOX_KEY).send().await.expect("get");
+        let response = http
+            .get(url)
+            .bearer_auth(SANDBOX_KEY)
+            .send()
+            .await
+            .expect("get");
         assert_eq!(response.status(), 200);
         response.bytes().await.expect("body");
         samples.push(started.elapsed());
@@ -43,7 +48,13 @@ async fn main() {
             .await
             .expect("json");
         let id = created["id"].as_str().expect("id").to_owned();
-        http.get(format!("{base}/v1/instances/{id}?wait_for=ready&timeout=30")).bearer_auth(SANDBOX_KEY).send().await.expect("wait");
+        http.get(format!(
+            "{base}/v1/instances/{id}?wait_for=ready&timeout=30"
+        ))
+        .bearer_auth(SANDBOX_KEY)
+        .send()
+        .await
+        .expect("wait");
         ids.push(id);
     }
     let probe_url = format!("{base}/v1/instances/{}", ids[0]);
@@ -52,12 +63,23 @@ async fn main() {
 
     let mut waiters = tokio::task::JoinSet::new();
     for n in 0..WAITERS {
-        let url = format!("{base}/v1/instances/{}?wait_for=deleted&timeout=60", ids[n % ids.len()]);
+        let url = format!(
+            "{base}/v1/instances/{}?wait_for=deleted&timeout=60",
+            ids[n % ids.len()]
+        );
         let http = http.clone();
         waiters.spawn(async move {
-            let response = http.get(url).bearer_auth(SANDBOX_KEY).send().await.expect("wait");
+            let response = http
+                .get(url)
+                .bearer_auth(SANDBOX_KEY)
+                .send()
+                .await
+                .expect("wait");
             let instance: Value = response.json().await.expect("json");
-            (Instant::now(), instance["status"].as_str().unwrap_or("").to_owned())
+            (
+                Instant::now(),
+                instance["status"].as_str().unwrap_or("").to_owned(),
+            )
         });
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -66,7 +88,11 @@ async fn main() {
 
     let deleted_at = Instant::now();
     for id in &ids {
-        http.delete(format!("{base}/v1/instances/{id}")).bearer_auth(SANDBOX_KEY).send().await.expect("delete");
+        http.delete(format!("{base}/v1/instances/{id}"))
+            .bearer_auth(SANDBOX_KEY)
+            .send()
+            .await
+            .expect("delete");
     }
     let mut answered = Vec::new();
     while let Some(result) = waiters.join_next().await {

@@ -25,8 +25,14 @@ pub fn serve_args() -> ServeArgs {
 }
 
 pub async fn start(dir: &std::path::Path, args: &ServeArgs) -> App {
-    let storage = StorageArgs { data_dir: dir.join("data"), database_url: None, secret_key: None };
-    startup::start(&storage, args).await.expect("the service starts")
+    let storage = StorageArgs {
+        data_dir: dir.join("data"),
+        database_url: None,
+        secret_key: None,
+    };
+    startup::start(&storage, args)
+        .await
+        .expect("the service starts")
 }
 
 pub fn client() -> reqwest::Client {
@@ -41,12 +47,17 @@ pub fn client() -> reqwest::Client {
 /// p50, p99 and max of a set of durations, in milliseconds.
 pub fn percentiles(mut samples: Vec<Duration>) -> (f64, f64, f64) {
     samples.sort();
-    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
+    let at = |q: f64| {
+        samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0
+    };
     (at(0.5), at(0.99), at(1.0))
 }
 
 /// Resident memory of a process, in KiB.
 pub fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }

@@ -44,6 +44,7 @@ pub struct Db {
     backend: Backend,
     secrets: SecretBox,
     signals: Signals,
+    listener: Option<std::sync::Arc<tokio::task::JoinHandle<()>>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -86,11 +87,18 @@ impl Db {
             .run(&pool)
             .await
             .context("applying database migrations")?;
+        let signals = Signals::new(backend);
+        // On PostgreSQL other replicas' changes arrive as notifications.
+        let listener = (backend == Backend::Postgres).then(|| {
+            let task = tokio::spawn(signals::listen_to_postgres(url.to_owned(), signals.clone()));
+            std::sync::Arc::new(task)
+        });
         let db = Self {
             pool,
             backend,
             secrets,
-            signals: Signals::new(backend),
+            signals,
+            listener,
         };
         db.check_secret_key().await?;
         Ok(db)
@@ -155,6 +163,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if let Some(listener) = &self.listener {
+            listener.abort();
+        }
         self.pool.close().await;
     }
 }

@@ -116,6 +116,56 @@ impl Signals {
     pub fn backend(&self) -> Backend {
         self.backend
     }
+
+    /// After notifications may have been missed (a reconnect): everyone looks again.
+    pub fn wake_all(&self) {
+        for (notify, _) in self
+            .watchers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+        {
+            notify.notify_waiters();
+        }
+        let _ = self.sender.send(Signal::Jobs);
+        let _ = self.sender.send(Signal::Events);
+    }
+}
+
+/// Forwards the NOTIFYs of every replica's transactions to this process's signals, so a long
+/// poll here answers when another replica changes the instance, and idle workers wake at once.
+pub async fn listen_to_postgres(url: String, signals: Signals) {
+    use sqlx::postgres::PgListener;
+    let mut backoff = std::time::Duration::from_millis(100);
+    loop {
+        let mut listener = match PgListener::connect(&url).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for changes on PostgreSQL; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(std::time::Duration::from_secs(5));
+                continue;
+            }
+        };
+        if let Err(e) = listener.listen(PG_CHANNEL).await {
+            tracing::warn!(error = %e, "LISTEN failed; retrying");
+            tokio::time::sleep(backoff).await;
+            continue;
+        }
+        backoff = std::time::Duration::from_millis(100);
+        signals.wake_all();
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => {
+                    if let Some(signal) = Signal::decode(notification.payload()) {
+                        signals.send_local(signal);
+                    }
+                }
+                // The connection dropped: reconnect, then make everyone look again.
+                Ok(None) | Err(_) => break,
+            }
+        }
+    }
 }
 
 #[cfg(test)]
