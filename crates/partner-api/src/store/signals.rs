@@ -154,15 +154,10 @@ pub async fn listen_to_postgres(url: String, signals: Signals) {
         }
         backoff = std::time::Duration::from_millis(100);
         signals.wake_all();
-        loop {
-            match listener.try_recv().await {
-                Ok(Some(notification)) => {
-                    if let Some(signal) = Signal::decode(notification.payload()) {
-                        signals.send_local(signal);
-                    }
-                }
-                // The connection dropped: reconnect, then make everyone look again.
-                Ok(None) | Err(_) => break,
+        // Ends when the connection drops: reconnect, then make everyone look again.
+        while let Ok(Some(notification)) = listener.try_recv().await {
+            if let Some(signal) = Signal::decode(notification.payload()) {
+                signals.send_local(signal);
             }
         }
     }
