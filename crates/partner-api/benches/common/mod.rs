@@ -1,3 +1,6 @@
+// Each benchmark binary uses a different part of this module.
+#![allow(dead_code)]
+
 //! The real service on port 0 with a temporary SQLite database, for benchmarks.
 
 use partner_api::cli::StorageArgs;
