@@ -50,7 +50,9 @@ pub struct D360Bootstrap {
 
 impl std::fmt::Debug for D360Bootstrap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("D360Bootstrap").field("messaging_url", &self.messaging_url).finish_non_exhaustive()
+        f.debug_struct("D360Bootstrap")
+            .field("messaging_url", &self.messaging_url)
+            .finish_non_exhaustive()
     }
 }
 

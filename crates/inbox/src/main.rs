@@ -1,1 +1,29 @@
-fn main() {}
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+use inbox::cli::Cli;
+use inbox::{startup, telemetry};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    // One thread serves everything: an instance is small and idle most of the time, and a
+    // single-threaded runtime keeps its memory low. Password hashing runs on the blocking pool.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(2)
+        .build();
+    let result = match runtime {
+        Ok(runtime) => runtime.block_on(startup::run(cli)),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
