@@ -27,4 +27,20 @@ pub struct Cli {
     /// Stop within a second when the process that started this one dies.
     #[arg(long, env = "INBOX_EXIT_WITH_PARENT")]
     pub exit_with_parent: bool,
+
+    /// With `--exit-with-parent`: the pid the parent must have; if it already differs at start
+    /// (the parent died while this process was starting), stop at once. Default: the parent at
+    /// start.
+    #[arg(long, env = "INBOX_PARENT_PID")]
+    pub parent_pid: Option<u32>,
+}
+
+impl Cli {
+    /// The parent whose death stops this process, if any.
+    pub fn parent_to_watch(&self) -> Option<u32> {
+        self.exit_with_parent.then(|| {
+            self.parent_pid
+                .unwrap_or_else(std::os::unix::process::parent_id)
+        })
+    }
 }

@@ -8,7 +8,7 @@ use tokio::signal::unix::{signal, SignalKind};
 const PARENT_POLL: Duration = Duration::from_millis(200);
 
 /// Resolves when the instance should stop, and says why.
-pub async fn stop_requested(exit_with_parent: bool) -> &'static str {
+pub async fn stop_requested(parent_to_watch: Option<u32>) -> &'static str {
     let terminate = async {
         match signal(SignalKind::terminate()) {
             Ok(mut sigterm) => {
@@ -21,10 +21,9 @@ pub async fn stop_requested(exit_with_parent: bool) -> &'static str {
         }
     };
     let parent = async {
-        if exit_with_parent {
-            parent_gone().await
-        } else {
-            std::future::pending().await
+        match parent_to_watch {
+            Some(parent) => parent_gone(parent).await,
+            None => std::future::pending().await,
         }
     };
     tokio::select! {
@@ -35,11 +34,10 @@ pub async fn stop_requested(exit_with_parent: bool) -> &'static str {
 }
 
 /// A child whose parent dies is given a new parent (init or a subreaper): a change of the parent
-/// id is the sign, and needs no unsafe call.
-async fn parent_gone() {
-    let parent = std::os::unix::process::parent_id();
+/// id is the sign, and needs no unsafe call. The first look is immediate.
+async fn parent_gone(parent: u32) {
     if parent == 1 {
-        tracing::warn!("started by init: --exit-with-parent cannot notice anything");
+        tracing::warn!("the parent is init: --exit-with-parent cannot notice anything");
     }
     let mut poll = tokio::time::interval(PARENT_POLL);
     loop {

@@ -25,6 +25,8 @@ const GRACE: Duration = Duration::from_secs(3);
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let started = Instant::now();
+    // Taken first: the parent may die while the database opens.
+    let parent_to_watch = cli.parent_to_watch();
     let file = read_bootstrap(&cli.bootstrap)?;
     let store = Store::open(&cli.data_dir).await?;
     let identity = provision::apply(&store, &file, clock::now()).await?;
@@ -40,7 +42,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         "serving"
     );
     let app = router(AppState::new(store.clone(), identity));
-    serve(listener, app, cli.exit_with_parent).await?;
+    serve(listener, app, parent_to_watch).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -68,10 +70,14 @@ fn announce(address: SocketAddr) -> anyhow::Result<()> {
     stdout.flush().context("cannot write to stdout")
 }
 
-async fn serve(listener: TcpListener, app: Router, exit_with_parent: bool) -> anyhow::Result<()> {
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    parent_to_watch: Option<u32>,
+) -> anyhow::Result<()> {
     let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
     let graceful = async move {
-        let why = lifetime::stop_requested(exit_with_parent).await;
+        let why = lifetime::stop_requested(parent_to_watch).await;
         tracing::info!("stopping: {why}");
         let _ = stopping.send(true);
     };

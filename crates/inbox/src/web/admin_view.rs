@@ -61,19 +61,24 @@ pub fn panel_page(view: &PanelView) -> Markup {
         "Admin panel",
         top_menu(view),
         html! {
-            @if let Some((tone, text)) = &view.notice { (notice(*tone, text)) }
-            div.grid {
-                section.card {
+                @if let Some((tone, text)) = &view.notice { (notice(*tone, text)) }
+            section.card.instance {
+                div {
                     h2 { "Instance" }
                     dl.facts {
                         dt { "Instance ID" } dd { (view.instance_id) }
                         dt { "Address" } dd { (view.public_origin) }
                     }
+                }
+                div {
+                    h2 { "Seats" }
                     (seat_meter(view.seats_in_use, view.seat_limit))
                 }
+            }
+            div.columns {
+                (users_card(view))
                 (add_user_card(view))
             }
-            (users_card(view))
         },
     )
 }
