@@ -61,6 +61,14 @@ impl Plan {
                 })
             })
             .transpose()?;
+        let admin_username = username("admin.username", &admin.username)?;
+        if let Some(c) = &configurator {
+            let same = c.username.as_str().to_lowercase() == admin_username.as_str().to_lowercase();
+            ensure!(
+                !same,
+                "configurator.user_name must differ from admin.username"
+            );
+        }
         Ok(Self {
             instance_id: file.instance_id.trim().to_owned(),
             public_origin: origin.to_owned(),
@@ -71,7 +79,7 @@ impl Plan {
             },
             platform_digest: platform_digest(file)?,
             admin: AdminPlan {
-                username: username("admin.username", &admin.username)?,
+                username: admin_username,
                 email: admin_email,
                 activation_code: digest(
                     "admin.activation_code_sha256",
@@ -102,4 +110,72 @@ fn username(field: &str, raw: &str) -> anyhow::Result<Username> {
 
 fn digest(field: &str, raw: &str) -> anyhow::Result<SecretDigest> {
     SecretDigest::parse_hex(raw).with_context(|| format!("{field} must be 64 hex digits"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bootstrap::{AdminBootstrap, ConfiguratorBootstrap};
+
+    fn file() -> Bootstrap {
+        Bootstrap {
+            version: BOOTSTRAP_VERSION,
+            instance_id: "167c42d61ed64feb97d3a32508d811a8".into(),
+            public_origin: "http://acme.inbox.localhost:8080/".into(),
+            max_number_of_seats: 5,
+            admin: AdminBootstrap {
+                username: "admin".into(),
+                email: None,
+                activation_code_sha256: "ab".repeat(32),
+                activation_expires_at: 0,
+            },
+            configurator: Some(ConfiguratorBootstrap {
+                user_name: "service_account".into(),
+                token_sha256: "cd".repeat(32),
+            }),
+            platform_token_sha256: "ef".repeat(32),
+            d360: None,
+        }
+    }
+
+    #[test]
+    fn a_valid_file_gives_a_plan_with_a_clean_origin() {
+        let plan = Plan::check(&file()).unwrap();
+        assert_eq!(plan.public_origin, "http://acme.inbox.localhost:8080");
+        assert_eq!(plan.platform.max_number_of_seats.get(), 5);
+    }
+
+    #[test]
+    fn files_the_instance_cannot_honour_are_refused_with_the_reason() {
+        type Breakage = fn(&mut Bootstrap);
+        let cases: [(Breakage, &str); 4] = [
+            (|f| f.version = 2, "version 2"),
+            (|f| f.max_number_of_seats = 0, "max_number_of_seats"),
+            (
+                |f| f.platform_token_sha256 = "xyz".into(),
+                "platform_token_sha256",
+            ),
+            (
+                |f| f.configurator.as_mut().unwrap().user_name = "ADMIN".into(),
+                "must differ from admin.username",
+            ),
+        ];
+        for (break_it, reason) in cases {
+            let mut broken = file();
+            break_it(&mut broken);
+            let error = Plan::check(&broken).err().expect("refused").to_string();
+            assert!(error.contains(reason), "{error} should say {reason}");
+        }
+    }
+
+    #[test]
+    fn only_seats_and_the_360dialog_settings_change_the_platform_digest() {
+        let base = Plan::check(&file()).unwrap().platform_digest;
+        let mut other_origin = file();
+        other_origin.public_origin = "https://acme.example.com".into();
+        let mut more_seats = file();
+        more_seats.max_number_of_seats = 6;
+        assert_eq!(Plan::check(&other_origin).unwrap().platform_digest, base);
+        assert_ne!(Plan::check(&more_seats).unwrap().platform_digest, base);
+    }
 }

@@ -50,7 +50,8 @@ impl Store {
             .run(&pool)
             .await
             .context("cannot migrate the database")?;
-        restrict_to_owner(&data_dir.join(DATABASE_FILE));
+        restrict_to_owner(data_dir, 0o700);
+        restrict_to_owner(&data_dir.join(DATABASE_FILE), 0o600);
         Ok(Self { pool })
     }
 
@@ -64,10 +65,10 @@ impl Store {
     }
 }
 
-/// The database holds the 360Dialog key: only the instance's own user may read it.
-fn restrict_to_owner(file: &Path) {
+/// The database (and its WAL) holds the 360Dialog key: only the instance's own user may read it.
+fn restrict_to_owner(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
-    if let Err(e) = std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)) {
-        tracing::warn!(error = %e, "cannot restrict the database file to its owner");
+    if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+        tracing::warn!(error = %e, path = %path.display(), "cannot restrict to the owner");
     }
 }
