@@ -105,6 +105,41 @@ pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Eleme
         .unwrap_or_else(|e| panic!("no {css}: {e}"))
 }
 
+/// Waits up to 10 s until an element shows `text`: the page after a click, not the one before.
+pub async fn wait_for_text(client: &Client, css: &str, text: &str) -> String {
+    let started = Instant::now();
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            if let Ok(shown) = element.text().await {
+                if shown.contains(text) {
+                    return shown;
+                }
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{css} never showed {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits up to 10 s until the browser is at `path`.
+pub async fn wait_for_path(client: &Client, path: &str) {
+    let started = Instant::now();
+    while path_of(client).await != path {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "never reached {path}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub async fn click(client: &Client, css: &str) {
+    wait_for(client, css).await.click().await.expect("a click");
+}
+
 pub async fn type_into(client: &Client, css: &str, text: &str) {
     wait_for(client, css)
         .await
