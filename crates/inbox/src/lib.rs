@@ -1,4 +1,22 @@
-//! One single-tenant inbox instance.
+//! One single-tenant inbox instance: its own SQLite database, users, activation link, admin panel
+//! and web inbox. It knows nothing of partners: the control plane writes its bootstrap file, starts
+//! it and talks to it only over HTTP.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
+pub mod api;
 pub mod bootstrap;
+pub mod cli;
+pub mod client_addr;
+pub mod clock;
+pub mod domain;
+pub mod lifetime;
+pub mod login_limiter;
+pub mod password;
+pub mod provision;
+pub mod secret;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod web;

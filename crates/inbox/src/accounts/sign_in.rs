@@ -1,0 +1,41 @@
+use super::AccountError;
+use crate::domain::{Role, User};
+use crate::password;
+use crate::state::AppState;
+use std::net::IpAddr;
+
+/// Checks a user name and password from `address`, within the sign-in rate limit and the seats.
+pub async fn sign_in(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    address: IpAddr,
+) -> Result<User, AccountError> {
+    state
+        .limiter
+        .check(username, address)
+        .map_err(|retry_after| AccountError::TooManyAttempts { retry_after })?;
+    let found = state.store.user_with_password(username).await?;
+    if found
+        .as_ref()
+        .is_some_and(|(user, _)| user.role == Role::Configurator)
+    {
+        return Err(AccountError::ConfiguratorCannotSignIn);
+    }
+    let (user, stored) = match found {
+        Some((user, stored)) => (Some(user), stored),
+        None => (None, None),
+    };
+    let verified = password::verify(password.to_owned(), stored).await?;
+    let Some(user) = user.filter(|_| verified) else {
+        state.limiter.record_failure(username, address);
+        tracing::info!(username, %address, "failed sign-in");
+        return Err(AccountError::BadCredentials);
+    };
+    state.limiter.record_success(username);
+    let limit = state.store.platform_settings().await?.max_number_of_seats;
+    if !limit.covers_position(state.store.seat_position(&user).await?) {
+        return Err(AccountError::OverSeatLimit(limit));
+    }
+    Ok(user)
+}

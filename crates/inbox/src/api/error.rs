@@ -1,0 +1,93 @@
+//! The one place where API failures become HTTP answers, in the shapes of Django REST framework:
+//! `{"detail": "…"}`, field errors `{"field": ["…"]}`, bad credentials `{"non_field_errors": […]}`.
+//! Internal errors are logged with their cause chain and answer a bare 500.
+
+use crate::accounts::AccountError;
+use crate::domain::FieldErrors;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("Authentication credentials were not provided.")]
+    NotAuthenticated,
+    #[error("Invalid token.")]
+    InvalidToken,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("Not found.")]
+    NotFound,
+    #[error("invalid fields")]
+    Invalid(FieldErrors),
+    #[error("{0}")]
+    MalformedBody(String),
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub const NOT_ALLOWED: &str = "You do not have permission to perform this action.";
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            Self::NotAuthenticated | Self::InvalidToken => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MalformedBody(_) => StatusCode::BAD_REQUEST,
+            Self::Invalid(errors) => {
+                return (StatusCode::BAD_REQUEST, Json(errors)).into_response()
+            }
+            Self::Account(e) => return account_error(e),
+            Self::Internal(e) => return internal(e),
+        };
+        let mut response = (status, Json(json!({ "detail": self.to_string() }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // As DRF's TokenAuthentication: tells the client which scheme to use.
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
+        }
+        response
+    }
+}
+
+fn account_error(e: &AccountError) -> Response {
+    let message = e.to_string();
+    let mut response = match e {
+        AccountError::Internal(e) => return internal(e),
+        AccountError::Invalid(errors) => Json(json!(errors)),
+        AccountError::BadCredentials | AccountError::ConfiguratorCannotSignIn => {
+            Json(json!({ "non_field_errors": [message] }))
+        }
+        _ => Json(json!({ "detail": message })),
+    }
+    .into_response();
+    *response.status_mut() = e.http_status();
+    if let AccountError::TooManyAttempts { retry_after } = e {
+        let seconds = HeaderValue::from(retry_after.as_secs().max(1));
+        response.headers_mut().insert(header::RETRY_AFTER, seconds);
+    }
+    response
+}
+
+fn internal(e: &anyhow::Error) -> Response {
+    tracing::error!(error = format!("{e:#}"), "internal error");
+    let body = json!({ "detail": "A server error occurred." });
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        Self::MalformedBody(format!("JSON parse error - {}", rejection.body_text()))
+    }
+}
+
+/// The answer for an API path no route serves.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound
+}

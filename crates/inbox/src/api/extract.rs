@@ -1,0 +1,71 @@
+//! Who is calling: a user by its API token, or the platform by its own token.
+
+use super::error::{ApiError, NOT_ALLOWED};
+use crate::domain::User;
+use crate::secret::SecretDigest;
+use crate::state::AppState;
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+
+/// A JSON body whose rejection answers in the API's error shape.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// A user authenticated with `Authorization: Token <token>`.
+pub struct Caller(pub User);
+
+impl Caller {
+    /// Admins and the configurator manage users; agents do not.
+    pub fn require_user_manager(&self) -> Result<(), ApiError> {
+        if self.0.role.manages_users() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(NOT_ALLOWED))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = presented_token(parts)?;
+        let user = state.store.user_of_api_token(&token).await?;
+        user.map(Caller).ok_or(ApiError::InvalidToken)
+    }
+}
+
+/// The control plane, with the token whose digest is the bootstrap's `platform_token_sha256`.
+pub struct Platform;
+
+impl FromRequestParts<AppState> for Platform {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = presented_token(parts)?;
+        if token.matches(&state.identity.platform_token) {
+            return Ok(Platform);
+        }
+        match state.store.user_of_api_token(&token).await? {
+            Some(_) => Err(ApiError::Forbidden(
+                "Only the platform may use this endpoint.",
+            )),
+            None => Err(ApiError::InvalidToken),
+        }
+    }
+}
+
+fn presented_token(parts: &Parts) -> Result<SecretDigest, ApiError> {
+    let header = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::NotAuthenticated)?;
+    let value = header.to_str().map_err(|_| ApiError::InvalidToken)?;
+    let (scheme, token) = value.trim().split_once(' ').ok_or(ApiError::InvalidToken)?;
+    if !scheme.eq_ignore_ascii_case("token") || token.trim().is_empty() {
+        return Err(ApiError::NotAuthenticated);
+    }
+    Ok(SecretDigest::of(token.trim()))
+}

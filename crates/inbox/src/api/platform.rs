@@ -1,0 +1,59 @@
+//! Endpoints of the control plane: the seat limit and the 360Dialog key, which only it changes.
+
+use super::error::ApiError;
+use super::extract::{ApiJson, Platform};
+use crate::bootstrap::PlatformSettings;
+use crate::domain::{FieldErrors, SeatLimit};
+use crate::provision::d360_settings;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct SettingsView {
+    max_number_of_seats: u32,
+    seats_in_use: u32,
+    d360_api_key_hint: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    _: Platform,
+) -> Result<Json<SettingsView>, ApiError> {
+    current(&state).await
+}
+
+/// Applies the seat limit and the key together; a lower limit keeps every user (see `SeatLimit`).
+pub async fn update(
+    State(state): State<AppState>,
+    _: Platform,
+    ApiJson(settings): ApiJson<PlatformSettings>,
+) -> Result<Json<SettingsView>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let seats = settings
+        .max_number_of_seats
+        .and_then(|n| errors.check("max_number_of_seats", SeatLimit::new(i64::from(n))));
+    let d360 = settings.d360.as_ref().map(d360_settings);
+    if d360.as_ref().is_some_and(|d| d.api_key.trim().is_empty()) {
+        errors.add("d360", "The API key may not be blank.");
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    state
+        .store
+        .update_platform_settings(seats, d360.as_ref())
+        .await?;
+    tracing::info!(seats = ?seats.map(SeatLimit::get), d360_changed = d360.is_some(), "platform settings applied");
+    current(&state).await
+}
+
+async fn current(state: &AppState) -> Result<Json<SettingsView>, ApiError> {
+    let settings = state.store.platform_settings().await?;
+    Ok(Json(SettingsView {
+        max_number_of_seats: settings.max_number_of_seats.get(),
+        seats_in_use: state.store.seats_in_use().await?,
+        d360_api_key_hint: settings.d360.as_ref().map(|d| d.api_key_hint()),
+    }))
+}

@@ -1,0 +1,17 @@
+//! The instance's rules, free of HTTP and SQL.
+
+mod email;
+mod field_errors;
+mod new_password;
+mod role;
+mod seats;
+mod user;
+mod username;
+
+pub use email::Email;
+pub use field_errors::FieldErrors;
+pub use new_password::{NewPassword, MIN_PASSWORD_CHARS};
+pub use role::Role;
+pub use seats::{SeatLimit, MAX_SEATS};
+pub use user::{User, UserId};
+pub use username::Username;

@@ -1,0 +1,107 @@
+//! From the command line to a serving instance: database, bootstrap, listener, routes, and a
+//! graceful stop.
+
+use crate::bootstrap::Bootstrap;
+use crate::cli::Cli;
+use crate::state::AppState;
+use crate::store::Store;
+use crate::{api, clock, lifetime, provision, web};
+use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use std::future::IntoFuture;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+
+/// Requests of this API are small; anything bigger is refused before it is read.
+const BODY_LIMIT: usize = 64 * 1024;
+/// After a stop is asked for, open connections get this long to finish.
+const GRACE: Duration = Duration::from_secs(3);
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let started = Instant::now();
+    // Taken first: the parent may die while the database opens.
+    let parent_to_watch = cli.parent_to_watch();
+    let file = read_bootstrap(&cli.bootstrap)?;
+    let store = Store::open(&cli.data_dir).await?;
+    let identity = provision::apply(&store, &file, clock::now()).await?;
+    let listener = TcpListener::bind(cli.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cli.listen))?;
+    let address = listener.local_addr()?;
+    announce(address)?;
+    tracing::info!(
+        %address,
+        instance_id = identity.instance_id,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "serving"
+    );
+    let app = router(AppState::new(store.clone(), identity));
+    serve(listener, app, parent_to_watch).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+pub fn router(state: AppState) -> Router {
+    api::router()
+        .merge(web::router())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+fn read_bootstrap(path: &Path) -> anyhow::Result<Bootstrap> {
+    let raw = std::fs::read(path)
+        .with_context(|| format!("cannot read the bootstrap file {}", path.display()))?;
+    serde_json::from_slice(&raw)
+        .with_context(|| format!("the bootstrap file {} is not valid", path.display()))
+}
+
+/// The one line on stdout: the control plane reads it to learn the port.
+fn announce(address: SocketAddr) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on {address}")?;
+    stdout.flush().context("cannot write to stdout")
+}
+
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    parent_to_watch: Option<u32>,
+) -> anyhow::Result<()> {
+    let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
+    let graceful = async move {
+        let why = lifetime::stop_requested(parent_to_watch).await;
+        tracing::info!("stopping: {why}");
+        let _ = stopping.send(true);
+    };
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(graceful)
+    .into_future();
+    let deadline = async {
+        let _ = stop_seen.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(GRACE).await;
+    };
+    tokio::select! {
+        served = server => served.context("the server failed")?,
+        () = deadline => tracing::warn!("connections still open after {GRACE:?}: stopping anyway"),
+    }
+    Ok(())
+}
+
+async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        api::not_found().await.into_response()
+    } else {
+        web::not_found().await.into_response()
+    }
+}

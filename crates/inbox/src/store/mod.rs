@@ -1,0 +1,74 @@
+//! All SQL of the instance, over one SQLite file in WAL mode.
+
+pub(crate) mod activation;
+pub(crate) mod instance;
+mod sessions;
+pub(crate) mod tokens;
+pub(crate) mod users;
+
+pub use activation::Activation;
+pub use instance::{D360Settings, InstanceRecord, PlatformOwned};
+pub use sessions::{Area, StoredSession};
+pub use users::InsertUserError;
+
+use anyhow::Context;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::Path;
+use std::time::Duration;
+
+pub const DATABASE_FILE: &str = "inbox.db";
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (or creates) `<data_dir>/inbox.db` and brings its schema up to date.
+    pub async fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+        let options = SqliteConnectOptions::new()
+            .filename(data_dir.join(DATABASE_FILE))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            // A page cache of 512 KiB instead of 2 MiB: the data of one inbox is small.
+            .pragma("cache_size", "-512");
+        // One connection: SQLite writes one at a time anyway, and each connection costs a thread
+        // and a page cache. A handler must therefore never hold a transaction while it acquires
+        // the pool again.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .context("cannot open the database")?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .context("cannot migrate the database")?;
+        restrict_to_owner(data_dir, 0o700);
+        restrict_to_owner(&data_dir.join(DATABASE_FILE), 0o600);
+        Ok(Self { pool })
+    }
+
+    /// For the bootstrap, which applies all of its changes or none.
+    pub(crate) async fn begin(&self) -> anyhow::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The database (and its WAL) holds the 360Dialog key: only the instance's own user may read it.
+fn restrict_to_owner(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+        tracing::warn!(error = %e, path = %path.display(), "cannot restrict to the owner");
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests: each starts the real `inbox` binary on port 0 with its own bootstrap file
+//! and data directory, and drives it over HTTP (and, in `browser`, with headless Chromium).
+
+mod activation;
+mod browser;
+mod platform;
+mod process;
+mod sign_in;
+mod support;
+mod users_api;
+mod web_forms;

@@ -1,0 +1,78 @@
+//! The sign-in rate limit, per user name and per client address.
+
+use crate::support::{token_for, Instance, Spec, PASSWORD};
+use serde_json::json;
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_name_even_for_the_right_password() {
+    let instance = Instance::start(Spec::default()).await;
+    instance.add_user("ana", "agent").await;
+    for _ in 0..5 {
+        assert_eq!(
+            token_for(&instance, "ana", "wrong password").await.status(),
+            400
+        );
+    }
+
+    let response = token_for(&instance, "ana", PASSWORD).await;
+
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    let body = response.text().await.unwrap();
+    assert!(body.contains("Too many failed sign-in attempts"), "{body}");
+}
+
+#[tokio::test]
+async fn an_address_that_fails_too_often_is_locked_out_while_others_are_not() {
+    let instance = Instance::start(Spec::default()).await;
+    instance.add_user("ana", "agent").await;
+    let client = reqwest::Client::new();
+    let attempt = |from: &'static str, username: String, password: &'static str| {
+        client
+            .post(instance.url("/api/v1/auth/token/"))
+            .header("x-forwarded-for", format!("10.9.9.9, {from}"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+    };
+    for i in 0..20 {
+        attempt("203.0.113.7", format!("guess{i}"), "wrong password")
+            .await
+            .unwrap();
+    }
+
+    let locked = attempt("203.0.113.7", "ana".into(), PASSWORD)
+        .await
+        .unwrap();
+    let other = attempt("198.51.100.1", "ana".into(), PASSWORD)
+        .await
+        .unwrap();
+
+    assert_eq!(locked.status(), 429);
+    assert_eq!(other.status(), 200);
+}
+
+#[tokio::test]
+async fn a_name_without_a_password_never_signs_in() {
+    let instance = Instance::start(Spec::default()).await;
+
+    let admin_before_activation = token_for(
+        &instance,
+        crate::support::instance::ADMIN,
+        "anything at all",
+    )
+    .await;
+    let configurator = token_for(
+        &instance,
+        crate::support::instance::CONFIGURATOR,
+        "anything at all",
+    )
+    .await;
+    let nobody = token_for(&instance, "nobody", "anything at all").await;
+
+    assert_eq!(admin_before_activation.status(), 400);
+    assert_eq!(configurator.status(), 400);
+    assert_eq!(nobody.status(), 400);
+    // The configurator still works with its own token.
+    let (status, _) = instance.configurator().get("/api/v1/users/current/").await;
+    assert_eq!(status, 200);
+}
