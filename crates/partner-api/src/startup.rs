@@ -40,8 +40,10 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
         rate_limiter: api::auth::RateLimiter::new(args.rate_limit, args.rate_limit_burst)
             .map(Arc::new),
     };
+    let delivery = crate::delivery::Delivery::new(db.clone(), args, &storage.data_dir)?;
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
+    tasks.spawn(crate::delivery::run(delivery, shutdown.clone()));
     let stop = shutdown.clone();
     tasks.spawn(async move {
         axum::serve(api_listener, api::router(state))

@@ -4,11 +4,14 @@
 pub mod auth;
 pub mod body;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod instances;
+pub mod metrics;
 pub mod openapi;
 pub mod partner;
 pub mod request_log;
+pub mod webhook_secret;
 
 use crate::domain::{AddressPolicy, PartnerId};
 use crate::public_urls::PublicUrls;
@@ -51,9 +54,14 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(health::v1_root))
         .routes(routes!(partner::partner_id))
         .routes(routes!(instances::create))
+        .routes(routes!(events::list))
+        .routes(routes!(events::redeliver))
+        .routes(routes!(webhook_secret::get))
+        .routes(routes!(webhook_secret::rotate))
         .split_for_parts();
     router
         .route("/v1", axum::routing::get(health::v1_root))
+        .route("/metrics", axum::routing::get(metrics::scrape))
         .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -4,6 +4,15 @@ mod support;
 
 mod auth;
 mod create_instance;
+mod events_delivery;
+mod events_log;
+mod events_mail;
+mod events_replicas;
+mod events_safety;
+mod events_signatures;
 mod health;
 mod operator_commands;
+mod outbox;
 mod process;
+mod receiver;
+mod smtp_sink;
