@@ -44,6 +44,11 @@ pub fn set_instances(status: &'static str, count: i64) {
     metrics::gauge!("instances", "status" => status).set(count as f64);
 }
 
+/// The number of events in each status, refreshed from the database at each scrape.
+pub fn set_events(status: &'static str, count: i64) {
+    metrics::gauge!("events", "status" => status).set(count as f64);
+}
+
 /// Installs the Prometheus recorder once per process.
 pub fn install() -> &'static metrics_exporter_prometheus::PrometheusHandle {
     static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =

@@ -6,7 +6,8 @@ mod queue;
 
 pub use log::{find, list_for_instance, AttemptLog, EventLog};
 pub use queue::{
-    claim_due, next_due_at, record_attempts, redeliver, AttemptRecord, ClaimedEvent, NextStep,
+    claim_due, count_by_status, next_due_at, record_attempts, redeliver, AttemptRecord,
+    ClaimedEvent, NextStep,
 };
 
 use super::{Signal, Tx};

@@ -188,6 +188,7 @@ async fn the_metrics_page_counts_deliveries_deployments_and_instances(backend: B
         "delivery_attempt_duration_seconds",
         "deployments_total{outcome=\"ready\"}",
         "instances{status=\"deploying\"} 1",
+        "events{status=\"delivered\"} 1",
         "http_requests_total",
     ] {
         assert!(page.contains(series), "{series} in\n{page}");

@@ -153,6 +153,21 @@ pub async fn next_due_at(db: &Db) -> anyhow::Result<Option<Timestamp>> {
     Ok(at.map(Timestamp::from_millis))
 }
 
+/// How many events are in each status, for the metrics page and benchmarks.
+pub async fn count_by_status(db: &Db) -> anyhow::Result<Vec<(EventStatus, i64)>> {
+    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM events GROUP BY status")
+        .fetch_all(db.pool())
+        .await?;
+    let mut counts = Vec::new();
+    for row in rows {
+        let status: String = row.try_get("status")?;
+        if let Some(status) = EventStatus::parse(&status) {
+            counts.push((status, row.try_get("n")?));
+        }
+    }
+    Ok(counts)
+}
+
 /// Puts the partner's event back in the queue, due now, whatever its status; `false` if the
 /// partner has no such event.
 pub async fn redeliver(db: &Db, partner: &PartnerId, id: &EventId) -> anyhow::Result<bool> {
