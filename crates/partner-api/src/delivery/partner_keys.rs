@@ -15,41 +15,51 @@ pub struct PartnerKeys {
     pub client: SafeClient,
 }
 
-/// The keys of every partner in `partner_ids`, read once per batch of claimed events.
+/// The keys of every partner in `partner_ids`, read once per batch of claimed events. A partner
+/// whose keys cannot be read is left out: its events' attempts fail and are retried on the
+/// schedule, without holding up the other partners' events.
 pub async fn load(
     delivery: &Delivery,
     partner_ids: &[PartnerId],
-) -> anyhow::Result<HashMap<PartnerId, Arc<PartnerKeys>>> {
+) -> HashMap<PartnerId, Arc<PartnerKeys>> {
     let mut keys = HashMap::new();
     for id in partner_ids {
         if keys.contains_key(id) {
             continue;
         }
-        let db = delivery.db();
-        let partner = partners::get(db, id)
-            .await?
-            .with_context(|| format!("partner {id} of a queued event"))?;
-        let stored = partners::webhook_secrets(db, id)
-            .await?
-            .with_context(|| format!("secrets of partner {id}"))?;
-        let now = Timestamp::now();
-        let previous = stored
-            .previous
-            .filter(|(_, until)| *until > now)
-            .map(|(secret, _)| secret);
-        let secrets = std::iter::once(stored.current)
-            .chain(previous)
-            .map(|raw| {
-                SigningSecret::parse(&raw)
-                    .with_context(|| format!("a stored secret of partner {id} is malformed"))
-            })
-            .collect::<anyhow::Result<_>>()?;
-        let client = if partner.allow_loopback_webhooks {
-            delivery.inner.loopback.clone()
-        } else {
-            delivery.inner.strict.clone()
-        };
-        keys.insert(id.clone(), Arc::new(PartnerKeys { secrets, client }));
+        match load_one(delivery, id).await {
+            Ok(partner) => {
+                keys.insert(id.clone(), Arc::new(partner));
+            }
+            Err(e) => {
+                tracing::error!(partner_id = %id, error = format!("{e:#}"), "signing keys unreadable")
+            }
+        }
     }
-    Ok(keys)
+    keys
+}
+
+async fn load_one(delivery: &Delivery, id: &PartnerId) -> anyhow::Result<PartnerKeys> {
+    let db = delivery.db();
+    let partner = partners::get(db, id)
+        .await?
+        .context("the partner of a queued event")?;
+    let stored = partners::webhook_secrets(db, id)
+        .await?
+        .context("the partner's secrets")?;
+    let now = Timestamp::now();
+    let previous = stored
+        .previous
+        .filter(|(_, until)| *until > now)
+        .map(|(secret, _)| secret);
+    let secrets = std::iter::once(stored.current)
+        .chain(previous)
+        .map(|raw| SigningSecret::parse(&raw).context("a stored secret is malformed"))
+        .collect::<anyhow::Result<_>>()?;
+    let client = if partner.allow_loopback_webhooks {
+        delivery.inner.loopback.clone()
+    } else {
+        delivery.inner.strict.clone()
+    };
+    Ok(PartnerKeys { secrets, client })
 }

@@ -9,6 +9,7 @@ use crate::domain::webhook::WebhookHeaders;
 use crate::domain::{InstanceId, PartnerId, Timestamp};
 use crate::store::{Backend, Db, Signal};
 use anyhow::Context;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 /// An event this worker holds the lease of, with its payload opened.
@@ -70,30 +71,40 @@ pub async fn claim_due(
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(db.pool())
         .await?;
-    rows.iter()
-        .map(|row| {
-            let id: String = row.try_get("id")?;
-            let kind: String = row.try_get("kind")?;
-            let partner: String = row.try_get("partner_id")?;
-            let instance: String = row.try_get("instance_id")?;
-            let headers: String = row.try_get("headers")?;
-            let sealed: String = row.try_get("payload_sealed")?;
-            Ok(ClaimedEvent {
-                id: EventId::parse(&id).with_context(|| format!("stored event id {id:?}"))?,
-                partner_id: PartnerId::parse(&partner).map_err(anyhow::Error::msg)?,
-                instance_id: InstanceId::parse(&instance).context("stored instance id")?,
-                kind: EventKind::parse(&kind)
-                    .with_context(|| format!("stored event kind {kind:?}"))?,
-                target: row.try_get("target")?,
-                headers: WebhookHeaders::from_json(&headers),
-                payload: db
-                    .secrets()
-                    .open(&sealed)
-                    .context("opening an event payload")?,
-                attempt: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
-            })
+    // A row that cannot be read is left leased rather than failing the whole batch; it shows up
+    // in the log each time its lease runs out.
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            claimed_from_row(db, row)
+                .inspect_err(|e| {
+                    tracing::error!(error = format!("{e:#}"), "a queued event cannot be read")
+                })
+                .ok()
         })
-        .collect()
+        .collect())
+}
+
+fn claimed_from_row(db: &Db, row: &AnyRow) -> anyhow::Result<ClaimedEvent> {
+    let id: String = row.try_get("id")?;
+    let kind: String = row.try_get("kind")?;
+    let partner: String = row.try_get("partner_id")?;
+    let instance: String = row.try_get("instance_id")?;
+    let headers: String = row.try_get("headers")?;
+    let sealed: String = row.try_get("payload_sealed")?;
+    Ok(ClaimedEvent {
+        id: EventId::parse(&id).with_context(|| format!("stored event id {id:?}"))?,
+        partner_id: PartnerId::parse(&partner).map_err(anyhow::Error::msg)?,
+        instance_id: InstanceId::parse(&instance).context("stored instance id")?,
+        kind: EventKind::parse(&kind).with_context(|| format!("stored event kind {kind:?}"))?,
+        target: row.try_get("target")?,
+        headers: WebhookHeaders::from_json(&headers),
+        payload: db
+            .secrets()
+            .open(&sealed)
+            .with_context(|| format!("opening the payload of {id}"))?,
+        attempt: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+    })
 }
 
 /// Logs the attempts and applies their outcome, all in one transaction.
