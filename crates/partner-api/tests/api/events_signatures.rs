@@ -3,6 +3,8 @@
 use crate::outbox::{status_is, Fixture};
 use crate::receiver::{Received, Receiver};
 use crate::support::{json, Backend, TestApp};
+use partner_api::domain::{PartnerId, Timestamp};
+use partner_api::store::partners;
 use reqwest::Method;
 use standardwebhooks::Webhook;
 
@@ -83,6 +85,24 @@ async fn after_a_rotation_the_old_and_the_new_secret_both_verify(backend: Backen
     fx.stop().await;
 }
 
+async fn once_the_overlap_has_passed_only_the_new_secret_signs(backend: Backend) {
+    let fx = Fixture::start(backend, |_| {}).await;
+    let old = secret(&fx.app, &fx.key).await;
+    let acme = PartnerId::parse("acme").unwrap();
+    let ended = Timestamp::now().plus_millis(-1);
+    let new = partners::rotate_webhook_secret(fx.app.db(), &acme, ended)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let request = deliver_one(&fx).await;
+    let signatures = request.headers["webhook-signature"].to_str().unwrap();
+    assert_eq!(signatures.split(' ').count(), 1, "{signatures}");
+    assert!(verifies(&new, &request.body, &request));
+    assert!(!verifies(&old, &request.body, &request));
+    fx.stop().await;
+}
+
 async fn each_partner_has_its_own_secret_behind_its_key(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let acme = app.new_partner("acme").await;
@@ -101,5 +121,6 @@ async fn each_partner_has_its_own_secret_behind_its_key(backend: Backend) {
 crate::on_both_backends!(
     every_delivery_verifies_with_a_standard_webhooks_library,
     after_a_rotation_the_old_and_the_new_secret_both_verify,
+    once_the_overlap_has_passed_only_the_new_secret_signs,
     each_partner_has_its_own_secret_behind_its_key,
 );
