@@ -6,9 +6,10 @@ use super::attempt;
 use super::Delivery;
 use crate::domain::Timestamp;
 use crate::store::events::{self, AttemptRecord};
+use crate::store::Signal;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{broadcast, mpsc, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -49,10 +50,15 @@ pub async fn run(delivery: Delivery, shutdown: CancellationToken) -> anyhow::Res
         if more_may_be_due {
             continue;
         }
-        let wait = until_next_due(&delivery).await;
+        // With every slot busy only a finished attempt (or a signal) makes room for a claim.
+        let wait = if free == 0 {
+            POLL_INTERVAL
+        } else {
+            until_next_due(&delivery).await
+        };
         tokio::select! {
             _ = shutdown.cancelled() => {}
-            _ = signals.recv() => {}
+            _ = events_signal(&mut signals) => {}
             _ = tokio::time::sleep(wait) => {}
             _ = in_flight.join_next(), if free == 0 => {}
         }
@@ -61,6 +67,17 @@ pub async fn run(delivery: Delivery, shutdown: CancellationToken) -> anyhow::Res
     drop(results);
     recorder.await?;
     Ok(())
+}
+
+/// Returns at the next `Signal::Events` (or when signals were missed); other signals are not ours.
+async fn events_signal(signals: &mut broadcast::Receiver<Signal>) {
+    loop {
+        match signals.recv().await {
+            Ok(Signal::Events) | Err(broadcast::error::RecvError::Lagged(_)) => return,
+            Ok(_) => {}
+            Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
+        }
+    }
 }
 
 async fn until_next_due(delivery: &Delivery) -> Duration {
