@@ -24,7 +24,12 @@ struct Receiver {
 }
 
 async fn hook(State(receiver): State<Receiver>, Path(name): Path<String>) -> &'static str {
-    receiver.arrived.lock().expect("lock").entry(name).or_insert_with(Instant::now);
+    receiver
+        .arrived
+        .lock()
+        .expect("lock")
+        .entry(name)
+        .or_insert_with(Instant::now);
     receiver.notify.notify_waiters();
     "ok"
 }
@@ -46,12 +51,19 @@ async fn create(http: &reqwest::Client, base: &str, hooks: &str, name: &str) -> 
     let response = http
         .post(format!("{base}/v1/instances"))
         .bearer_auth(SANDBOX_KEY)
-        .json(&json!({"channel_id": name, "subdomain": name.to_lowercase(),
-            "configurator": {"user_name": "svc", "webhook_url": format!("{hooks}/hook/{name}")}}))
+        .json(
+            &json!({"channel_id": name, "subdomain": name.to_lowercase(),
+            "configurator": {"user_name": "svc", "webhook_url": format!("{hooks}/hook/{name}")}}),
+        )
         .send()
         .await
         .expect("create");
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    assert_eq!(
+        response.status(),
+        200,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
     started
 }
 
@@ -63,7 +75,9 @@ fn inbox_pids() -> Vec<u32> {
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let parent = stat.rsplit_once(") ").and_then(|(_, rest)| rest.split(' ').nth(1).map(str::to_owned));
+            let parent = stat
+                .rsplit_once(") ")
+                .and_then(|(_, rest)| rest.split(' ').nth(1).map(str::to_owned));
             let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
             parent.as_deref() == Some(me.as_str()) && exe.ends_with("inbox")
         })
@@ -73,9 +87,13 @@ fn inbox_pids() -> Vec<u32> {
 #[tokio::main]
 async fn main() {
     let receiver = Receiver::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let hooks = format!("http://{}", listener.local_addr().expect("addr"));
-    let app = axum::Router::new().route("/hook/{name}", post(hook)).with_state(receiver.clone());
+    let app = axum::Router::new()
+        .route("/hook/{name}", post(hook))
+        .with_state(receiver.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,7 +1,10 @@
 //! The settings of `serve`, with their defaults, checked once at start.
 
+use crate::delivery::mail::SmtpUrl;
+use crate::delivery::schedule::{parse_seconds, RetrySchedule};
 use clap::{ArgAction, Args, ValueEnum};
 use ipnet::IpNet;
+use lettre::message::Mailbox;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -100,6 +103,32 @@ pub struct ServeArgs {
     /// Seconds a call to 360Dialog may take.
     #[arg(long, env = "PARTNER_API_D360_TIMEOUT_SECONDS", default_value_t = 15)]
     pub d360_timeout_seconds: u64,
+    /// Seconds before each retry of an event whose attempt failed, comma-separated, decimals
+    /// allowed; each delay varies by ±20 %. After the last one the event is `failed`.
+    #[arg(
+        long,
+        env = "PARTNER_API_WEBHOOK_RETRY_SCHEDULE",
+        default_value = "5,300,1800,7200,18000,36000,36000"
+    )]
+    pub webhook_retry_schedule: RetrySchedule,
+    /// Seconds one delivery attempt (webhook or SMTP session) may take; decimals allowed.
+    #[arg(long, env = "PARTNER_API_WEBHOOK_TIMEOUT", default_value = "15", value_parser = parse_seconds)]
+    pub webhook_timeout: Duration,
+    /// Most delivery attempts in flight at once in this process.
+    #[arg(long, env = "PARTNER_API_DELIVERY_CONCURRENCY", default_value_t = 64)]
+    pub delivery_concurrency: usize,
+    /// SMTP server of the activation e-mail: `smtps://user:pass@host` (implicit TLS),
+    /// `smtp://user:pass@host:587` (STARTTLS required), `smtp://127.0.0.1:2525` (plain on loopback);
+    /// `?tls=required|opportunistic|none` overrides. Default: `.eml` files in `<data-dir>/outbox`.
+    #[arg(long, env = "PARTNER_API_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<SmtpUrl>,
+    /// Sender of the activation e-mail.
+    #[arg(
+        long,
+        env = "PARTNER_API_MAIL_FROM",
+        default_value = "Inbox <no-reply@inbox.localhost>"
+    )]
+    pub mail_from: Mailbox,
 }
 
 impl ServeArgs {

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod crypto;
 pub mod d360;
+pub mod delivery;
 pub mod deploy;
 pub mod domain;
 pub mod metrics;

@@ -13,6 +13,42 @@ pub fn record_request(route: &str, method: &str, status: u16, elapsed: Duration)
         .record(elapsed.as_secs_f64());
 }
 
+/// An event written to the outbox (`kind`: token, errors, activation_email).
+pub fn event_queued(kind: &'static str) {
+    metrics::counter!("events_queued_total", "kind" => kind).increment(1);
+}
+
+pub fn event_delivered(kind: &'static str) {
+    metrics::counter!("events_delivered_total", "kind" => kind).increment(1);
+}
+
+/// An event whose last attempt failed, or whose receiver answered `410 Gone`.
+pub fn event_failed(kind: &'static str) {
+    metrics::counter!("events_failed_total", "kind" => kind).increment(1);
+}
+
+/// One delivery attempt; `result` is `success`, `http_error`, `network_error`, `refused` or `smtp_error`.
+pub fn delivery_attempt(kind: &'static str, result: &'static str, elapsed: Duration) {
+    metrics::counter!("delivery_attempts_total", "kind" => kind, "result" => result).increment(1);
+    metrics::histogram!("delivery_attempt_duration_seconds", "kind" => kind)
+        .record(elapsed.as_secs_f64());
+}
+
+/// Called by the deployment job when a deployment ends; `outcome` is e.g. `ready` or `failed`.
+pub fn deployment_finished(outcome: &'static str) {
+    metrics::counter!("deployments_total", "outcome" => outcome).increment(1);
+}
+
+/// The number of instances in each status, refreshed from the database at each scrape.
+pub fn set_instances(status: &'static str, count: i64) {
+    metrics::gauge!("instances", "status" => status).set(count as f64);
+}
+
+/// The number of events in each status, refreshed from the database at each scrape.
+pub fn set_events(status: &'static str, count: i64) {
+    metrics::gauge!("events", "status" => status).set(count as f64);
+}
+
 /// Installs the Prometheus recorder once per process.
 pub fn install() -> &'static metrics_exporter_prometheus::PrometheusHandle {
     static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
@@ -23,9 +59,4 @@ pub fn install() -> &'static metrics_exporter_prometheus::PrometheusHandle {
         let _ = metrics::set_global_recorder(recorder);
         handle
     })
-}
-
-/// A deployment ended: `ready` or `failed`.
-pub fn deployment_finished(outcome: &'static str) {
-    metrics::counter!("deployments_total", "outcome" => outcome).increment(1);
 }

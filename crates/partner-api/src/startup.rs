@@ -64,7 +64,9 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
             .map(Arc::new),
         shutdown: shutdown.clone(),
     };
+    let delivery = crate::delivery::Delivery::new(db.clone(), args, &storage.data_dir)?;
     let mut tasks = JoinSet::new();
+    tasks.spawn(crate::delivery::run(delivery, shutdown.clone()));
     let stop = shutdown.clone();
     let api_router = api::router(state, args.sandbox_enabled());
     tasks.spawn(async move {

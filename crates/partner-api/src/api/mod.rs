@@ -4,12 +4,15 @@
 pub mod auth;
 pub mod body;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod idempotency;
 pub mod instances;
+pub mod metrics;
 pub mod openapi;
 pub mod partner;
 pub mod request_log;
+pub mod webhook_secret;
 
 use crate::domain::{AddressPolicy, PartnerId};
 use crate::public_urls::PublicUrls;
@@ -60,6 +63,10 @@ pub fn router(state: AppState, sandbox: bool) -> Router {
             instances::change::update,
             instances::change::delete
         ))
+        .routes(routes!(events::list))
+        .routes(routes!(events::redeliver))
+        .routes(routes!(webhook_secret::get))
+        .routes(routes!(webhook_secret::rotate))
         .split_for_parts();
     let emulator = sandbox.then(|| crate::d360::emulator::router(state.db.clone()));
     let router = match emulator {
@@ -68,6 +75,7 @@ pub fn router(state: AppState, sandbox: bool) -> Router {
     };
     router
         .route("/v1", axum::routing::get(health::v1_root))
+        .route("/metrics", axum::routing::get(metrics::scrape))
         .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

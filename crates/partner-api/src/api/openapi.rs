@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         (name = "health", description = "Auth-free health checks"),
         (name = "partner", description = "The authenticated partner"),
         (name = "instances", description = "Inbox instances"),
+        (name = "events", description = "Asynchronous events: the delivery log, redelivery and the signing secret (extensions)"),
     )
 )]
 pub struct ApiDoc;

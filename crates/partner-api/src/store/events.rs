@@ -1,9 +1,19 @@
 //! The outbox of asynchronous events: written in the same transaction as the state change that
 //! causes it, delivered by the delivery worker.
 
+mod log;
+mod queue;
+
+pub use log::{find, list_for_instance, AttemptLog, EventLog};
+pub use queue::{
+    claim_due, count_by_status, next_due_at, record_attempts, redeliver, AttemptRecord,
+    ClaimedEvent, NextStep,
+};
+
 use super::{Signal, Tx};
 use crate::domain::webhook::WebhookHeaders;
 use crate::domain::{prefixed_random_id, InstanceId, PartnerId, Timestamp};
+use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
@@ -31,6 +41,57 @@ impl EventKind {
     }
 }
 
+/// Where an event stands: `pending` until one attempt succeeds (`delivered`) or none is left (`failed`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl EventStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Pending, Self::Delivered, Self::Failed]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
+/// `msg_` and 24 hex digits: the `webhook-id` of every attempt of one event.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct EventId(String);
+
+impl EventId {
+    fn generate() -> Self {
+        Self(prefixed_random_id("msg"))
+    }
+
+    /// `None` for anything that cannot be an event id, so a malformed id is simply not found.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let hex = raw.strip_prefix("msg_")?;
+        let valid = hex.len() == 24 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        valid.then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 pub struct NewEvent<'a> {
     pub partner_id: &'a PartnerId,
     pub instance_id: &'a InstanceId,
@@ -45,14 +106,14 @@ pub struct NewEvent<'a> {
 /// Queues the event inside `tx`; its id is the `webhook-id` of every attempt. The payload is
 /// sealed: a `token` event carries a credential.
 pub async fn enqueue(tx: &mut Tx, event: &NewEvent<'_>) -> anyhow::Result<String> {
-    let id = prefixed_random_id("msg");
+    let id = EventId::generate();
     let now = Timestamp::now().millis();
     let sealed = tx.db.secrets().seal(&event.payload.to_string());
     sqlx::query(
         "INSERT INTO events (id, partner_id, instance_id, kind, target, headers, payload_sealed, status, next_attempt_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8)",
     )
-    .bind(&id)
+    .bind(id.as_str())
     .bind(event.partner_id.as_str())
     .bind(event.instance_id.as_str())
     .bind(event.kind.as_str())
@@ -63,5 +124,45 @@ pub async fn enqueue(tx: &mut Tx, event: &NewEvent<'_>) -> anyhow::Result<String
     .execute(tx.conn())
     .await?;
     tx.signal(Signal::Events);
-    Ok(id)
+    // Counted when queued inside the transaction: a rolled-back state change is rare enough.
+    crate::metrics::event_queued(event.kind.as_str());
+    Ok(id.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_ids_are_generated_in_the_form_they_are_parsed_in() {
+        let id = EventId::generate();
+        assert_eq!(EventId::parse(id.as_str()), Some(id));
+        for raw in [
+            "",
+            "msg_",
+            "msg_XYZ",
+            "evt_0123456789abcdef01234567",
+            "msg_0123456789abcdef0123456",
+        ] {
+            assert_eq!(EventId::parse(raw), None, "{raw}");
+        }
+    }
+
+    #[test]
+    fn kinds_and_statuses_round_trip_through_their_column_values() {
+        for kind in [
+            EventKind::Token,
+            EventKind::Errors,
+            EventKind::ActivationEmail,
+        ] {
+            assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
+        }
+        for status in [
+            EventStatus::Pending,
+            EventStatus::Delivered,
+            EventStatus::Failed,
+        ] {
+            assert_eq!(EventStatus::parse(status.as_str()), Some(status));
+        }
+    }
 }

@@ -143,3 +143,64 @@ pub async fn list(db: &Db) -> anyhow::Result<Vec<PartnerSummary>> {
         })
         .collect()
 }
+
+/// The partner's signing secrets (`whsec_…`): the current one and, until `previous_until`, the
+/// one it replaced.
+#[derive(Clone)]
+pub struct WebhookSecrets {
+    pub current: String,
+    pub previous: Option<(String, Timestamp)>,
+}
+
+impl std::fmt::Debug for WebhookSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookSecrets(***)")
+    }
+}
+
+pub async fn webhook_secrets(db: &Db, id: &PartnerId) -> anyhow::Result<Option<WebhookSecrets>> {
+    let row = sqlx::query(
+        "SELECT webhook_secret_sealed, previous_webhook_secret_sealed, previous_webhook_secret_until \
+         FROM partners WHERE id = $1",
+    )
+    .bind(id.as_str())
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let open = |sealed: &str| {
+        db.secrets()
+            .open(sealed)
+            .context("opening a webhook secret")
+    };
+    let previous = match (
+        row.try_get::<Option<String>, _>("previous_webhook_secret_sealed")?,
+        super::opt_i64(&row, "previous_webhook_secret_until"),
+    ) {
+        (Some(sealed), Some(until)) => Some((open(&sealed)?, Timestamp::from_millis(until))),
+        _ => None,
+    };
+    Ok(Some(WebhookSecrets {
+        current: open(&row.try_get::<String, _>("webhook_secret_sealed")?)?,
+        previous,
+    }))
+}
+
+/// Replaces the signing secret; the one it replaces stays in force until `previous_until`. One
+/// statement, so two concurrent rotations cannot lose a secret between them.
+pub async fn rotate_webhook_secret(
+    db: &Db,
+    id: &PartnerId,
+    previous_until: Timestamp,
+) -> anyhow::Result<Option<String>> {
+    let secret = new_webhook_secret();
+    let result = sqlx::query(
+        "UPDATE partners SET previous_webhook_secret_sealed = webhook_secret_sealed, \
+           previous_webhook_secret_until = $2, webhook_secret_sealed = $3 WHERE id = $1",
+    )
+    .bind(id.as_str())
+    .bind(previous_until.millis())
+    .bind(db.secrets().seal(&secret))
+    .execute(db.pool())
+    .await?;
+    Ok((result.rows_affected() == 1).then_some(secret))
+}
