@@ -53,7 +53,7 @@ pub fn not_ready(status: InstanceStatus, path: &str) -> Response {
         )
             .into_response()
     } else if preparing {
-        let message = "Your inbox is being prepared. This page refreshes itself and continues as soon as it is ready.";
+        let message = "We are setting up your inbox. This page refreshes itself and continues as soon as it is ready.";
         (
             StatusCode::SERVICE_UNAVAILABLE,
             Html(page("Your inbox is being prepared", message, true)),

@@ -5,6 +5,7 @@ mod support;
 mod auth;
 mod create_instance;
 mod deployments;
+mod end_to_end;
 mod events_delivery;
 mod events_log;
 mod events_mail;

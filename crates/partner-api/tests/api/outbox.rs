@@ -10,7 +10,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-/// An instance of `partner`, stored as Create Instance stores it (nothing deploys it here).
+/// An instance of `partner`, stored as Create Instance stores it. With neither a channel nor a key
+/// its deployment fails (704) without an event of its own, so a test sees only the events it queues.
 pub async fn instance_of(app: &TestApp, partner: &str) -> InstanceId {
     let id = InstanceId::generate();
     let new = NewInstance {
