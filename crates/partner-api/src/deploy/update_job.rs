@@ -2,17 +2,16 @@
 //! limit. A running instance gets the change at once and stays up; a failed one is deployed again
 //! with it. A refused change leaves the instance as it was, with the errors recorded and sent.
 
-use super::deploy_job::{claim, phone_number};
-use super::health::{wait_healthy, Health};
+use super::bring_up::{bring_up, channel_of, claim, hub_of, phone_number};
 use super::platform::push_settings;
 use super::runtime::ensure_running;
 use super::step::Step;
 use super::Deployer;
-use crate::domain::{ChannelId, D360ApiKey, DeploymentError, InstanceStatus};
+use crate::domain::{D360ApiKey, DeploymentError, InstanceStatus};
+use crate::store::deployments;
 use crate::store::instances::{self, Instance};
 use crate::store::jobs::{self, ClaimedJob};
 use crate::store::lifecycle::{self, UpdatePayload};
-use crate::store::{deployments, partners};
 use inbox::bootstrap::{D360Bootstrap, PlatformSettings};
 
 const FROM: &[InstanceStatus] = &[InstanceStatus::Updating];
@@ -102,22 +101,9 @@ async fn apply(
     instance: &Instance,
     change: &Change,
 ) -> Result<(), Step> {
-    let hub = partners::get(&ctx.db, &instance.partner_id)
-        .await?
-        .and_then(|p| p.hub)
-        .ok_or_else(|| {
-            Step::failed(DeploymentError::deployment_failed(
-                instance.id.as_str(),
-                "The partner has no 360Dialog hub credentials.",
-            ))
-        })?;
-    let channel = instance
-        .channel_id
-        .as_deref()
-        .map(ChannelId::parse)
-        .transpose()
-        .map_err(anyhow::Error::msg)?;
+    let hub = hub_of(ctx, instance).await?;
     if let Some(key) = &change.key {
+        let channel = channel_of(instance)?;
         let number = phone_number(ctx, instance, &hub, channel.as_ref(), Some(key)).await?;
         if instance.phone_number.as_deref() != Some(number.as_str()) {
             claim(ctx, instance, &number).await?;
@@ -127,91 +113,22 @@ async fn apply(
     let instance = instances::find_any(&ctx.db, &instance.id)
         .await?
         .ok_or(Step::Abandoned)?;
-
-    if change.previous == InstanceStatus::Ready {
-        let endpoint = ensure_running(ctx, &instance).await?;
-        let (_, platform_token) = deployments::ensure_tokens(
-            &ctx.db,
-            &instance.id,
-            instance.configurator_user_name.is_some(),
-        )
-        .await?;
-        let settings = PlatformSettings {
-            max_number_of_seats: change.seats,
-            d360: change.key.as_ref().map(|k| D360Bootstrap {
-                api_key: k.expose().to_owned(),
-                messaging_url: hub.messaging_url.clone(),
-            }),
-        };
-        push_settings(ctx, &endpoint, &platform_token, &settings).await?;
-        deployments::complete_updated(&ctx.db, job, &instance).await?;
-        return Ok(());
+    if change.previous != InstanceStatus::Ready {
+        // A failed instance is deployed again with the change.
+        return bring_up(ctx, job, &instance, &hub, InstanceStatus::Updating).await;
     }
-    redeploy(ctx, job, &instance, &hub, channel.as_ref()).await
-}
-
-/// A failed instance deployed again with the change: the rest of the deployment it never finished.
-async fn redeploy(
-    ctx: &Deployer,
-    job: &ClaimedJob,
-    instance: &Instance,
-    hub: &partners::HubCredentials,
-    channel: Option<&ChannelId>,
-) -> Result<(), Step> {
-    let secrets = deployments::secrets(&ctx.db, &instance.id).await?;
-    if instance.phone_number.is_none() {
-        let number =
-            phone_number(ctx, instance, hub, channel, secrets.d360_api_key.as_ref()).await?;
-        claim(ctx, instance, &number).await?;
-    }
-    if secrets.d360_api_key.is_none() {
-        let channel =
-            channel.ok_or_else(|| anyhow::anyhow!("neither a key nor a channel is stored"))?;
-        let key = ctx
-            .d360
-            .issue_channel_key(hub, channel)
-            .await
-            .map_err(|e| Step::from_d360(e, &instance.id, Some(channel.as_str())))?;
-        deployments::set_d360_key(&ctx.db, &instance.id, &key).await?;
-    }
-    let instance = instances::find_any(&ctx.db, &instance.id)
-        .await?
-        .ok_or(Step::Abandoned)?;
     let endpoint = ensure_running(ctx, &instance).await?;
-    match wait_healthy(ctx, &instance.id, &endpoint, InstanceStatus::Updating).await? {
-        Health::Healthy => {}
-        Health::Abandoned => return Err(Step::Abandoned),
-        Health::TimedOut => {
-            return Err(Step::failed(DeploymentError::deployment_failed(
-                instance.id.as_str(),
-                &format!(
-                    "The instance did not become healthy within {} s.",
-                    ctx.settings.health_timeout.as_secs()
-                ),
-            )))
-        }
-    }
-    let (configurator_token, _) = deployments::ensure_tokens(
-        &ctx.db,
-        &instance.id,
-        instance.configurator_user_name.is_some(),
-    )
-    .await?;
-    let activation_url = ctx
-        .urls
-        .activation_url(&instance.subdomain, &secrets.activation_code);
-    if deployments::complete_ready(
-        &ctx.db,
-        job,
-        &instance,
-        FROM,
-        configurator_token.as_deref(),
-        &activation_url,
-    )
-    .await?
-    {
-        tracing::info!(instance = %instance.id, "repaired instance ready");
-        crate::metrics::deployment_finished("ready");
-    }
+    let with_configurator = instance.configurator_user_name.is_some();
+    let (_, platform_token) =
+        deployments::ensure_tokens(&ctx.db, &instance.id, with_configurator).await?;
+    let settings = PlatformSettings {
+        max_number_of_seats: change.seats,
+        d360: change.key.as_ref().map(|k| D360Bootstrap {
+            api_key: k.expose().to_owned(),
+            messaging_url: hub.messaging_url.clone(),
+        }),
+    };
+    push_settings(ctx, &endpoint, &platform_token, &settings).await?;
+    deployments::complete_updated(&ctx.db, job, &instance).await?;
     Ok(())
 }

@@ -86,7 +86,9 @@ async fn operator_mistakes_are_refused_with_a_message(backend: Backend) {
     app.stop().await;
 }
 
-async fn the_sandbox_key_command_prints_a_key_that_deploys_and_revokes_the_previous_one(backend: Backend) {
+async fn the_sandbox_key_command_prints_a_key_that_deploys_and_revokes_the_previous_one(
+    backend: Backend,
+) {
     let app = TestApp::spawn(backend).await;
     let key_for = |channel: &str| {
         let output = std::process::Command::new(partner_api_bin())
@@ -98,18 +100,49 @@ async fn the_sandbox_key_command_prints_a_key_that_deploys_and_revokes_the_previ
     let first = key_for("CliChannel1");
     let second = key_for("CliChannel1");
     assert_ne!(first, second);
-    let (_, revoked) = json(app.post_json("/v1/instances", crate::support::SANDBOX_KEY, &json!({"d360_api_key": first})).await).await;
-    let (_, fresh) = json(app.post_json("/v1/instances", crate::support::SANDBOX_KEY, &json!({"d360_api_key": second})).await).await;
-    let revoked = app.wait_for(revoked["id"].as_str().unwrap(), "failed").await;
-    assert_eq!(revoked["errors"][0]["code"], 702, "a generated key revokes the channel's previous one");
+    let (_, revoked) = json(
+        app.post_json(
+            "/v1/instances",
+            crate::support::SANDBOX_KEY,
+            &json!({"d360_api_key": first}),
+        )
+        .await,
+    )
+    .await;
+    let (_, fresh) = json(
+        app.post_json(
+            "/v1/instances",
+            crate::support::SANDBOX_KEY,
+            &json!({"d360_api_key": second}),
+        )
+        .await,
+    )
+    .await;
+    let revoked = app
+        .wait_for(revoked["id"].as_str().unwrap(), "failed")
+        .await;
+    assert_eq!(
+        revoked["errors"][0]["code"], 702,
+        "a generated key revokes the channel's previous one"
+    );
     app.wait_for(fresh["id"].as_str().unwrap(), "ready").await;
 
     let unknown = std::process::Command::new(partner_api_bin())
-        .args(["sandbox", "d360-key", "no_such-channel", "--api-url", &app.base])
+        .args([
+            "sandbox",
+            "d360-key",
+            "no_such-channel",
+            "--api-url",
+            &app.base,
+        ])
         .output()
         .unwrap();
     assert!(!unknown.status.success());
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("does not know channel"), "{}", String::from_utf8_lossy(&unknown.stderr));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("does not know channel"),
+        "{}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
     app.stop().await;
 }
 

@@ -1,0 +1,170 @@
+//! Bringing an instance up from wherever an earlier run stopped: its number claimed, its key,
+//! the instance running and healthy, then `ready` with its events. Shared by the deployment and by
+//! the update that repairs a failed instance; every step is skipped when already done.
+
+use super::health::{wait_healthy, Health};
+use super::runtime::ensure_running;
+use super::step::Step;
+use super::Deployer;
+use crate::d360::PhoneNumber;
+use crate::domain::{ChannelId, D360ApiKey, DeploymentError, InstanceStatus};
+use crate::store::deployments;
+use crate::store::instances::{self, Instance};
+use crate::store::jobs::ClaimedJob;
+use crate::store::partners::{self, HubCredentials};
+
+/// The partner's 360Dialog credentials, or the 704 that tells the operator to set them.
+pub async fn hub_of(ctx: &Deployer, instance: &Instance) -> Result<HubCredentials, Step> {
+    partners::get(&ctx.db, &instance.partner_id)
+        .await?
+        .and_then(|p| p.hub)
+        .ok_or_else(|| {
+            Step::failed(DeploymentError::deployment_failed(
+                instance.id.as_str(),
+                "The partner has no 360Dialog hub credentials; the operator must set them.",
+            ))
+        })
+}
+
+pub fn channel_of(instance: &Instance) -> Result<Option<ChannelId>, Step> {
+    let channel = instance
+        .channel_id
+        .as_deref()
+        .map(ChannelId::parse)
+        .transpose();
+    Ok(channel.map_err(anyhow::Error::msg)?)
+}
+
+/// Runs while the instance is in `during` (deploying, or updating when a failed one is repaired);
+/// a change of that status meanwhile (a delete) abandons it.
+pub async fn bring_up(
+    ctx: &Deployer,
+    job: &ClaimedJob,
+    instance: &Instance,
+    hub: &HubCredentials,
+    during: InstanceStatus,
+) -> Result<(), Step> {
+    let secrets = deployments::secrets(&ctx.db, &instance.id).await?;
+    let channel = channel_of(instance)?;
+    if instance.phone_number.is_none() {
+        let number = phone_number(
+            ctx,
+            instance,
+            hub,
+            channel.as_ref(),
+            secrets.d360_api_key.as_ref(),
+        )
+        .await?;
+        claim(ctx, instance, &number).await?;
+    }
+    if secrets.d360_api_key.is_none() {
+        let channel = channel
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("neither a key nor a channel is stored"))?;
+        let key = ctx
+            .d360
+            .issue_channel_key(hub, channel)
+            .await
+            .map_err(|e| Step::from_d360(e, &instance.id, Some(channel.as_str())))?;
+        deployments::set_d360_key(&ctx.db, &instance.id, &key).await?;
+    }
+    let instance = instances::find_any(&ctx.db, &instance.id)
+        .await?
+        .ok_or(Step::Abandoned)?;
+
+    let endpoint = ensure_running(ctx, &instance).await?;
+    match wait_healthy(ctx, &instance.id, &endpoint, during).await? {
+        Health::Healthy => {}
+        Health::Abandoned => return Err(Step::Abandoned),
+        Health::TimedOut => {
+            let seconds = ctx.settings.health_timeout.as_secs();
+            let details = format!("The instance did not become healthy within {seconds} s.");
+            return Err(Step::failed(DeploymentError::deployment_failed(
+                instance.id.as_str(),
+                &details,
+            )));
+        }
+    }
+
+    let with_configurator = instance.configurator_user_name.is_some();
+    let (configurator_token, _) =
+        deployments::ensure_tokens(&ctx.db, &instance.id, with_configurator).await?;
+    let activation_url = ctx
+        .urls
+        .activation_url(&instance.subdomain, &secrets.activation_code);
+    let ready = deployments::complete_ready(
+        &ctx.db,
+        job,
+        &instance,
+        &[during],
+        configurator_token.as_deref(),
+        &activation_url,
+    )
+    .await?;
+    if ready {
+        tracing::info!(instance = %instance.id, %endpoint, "instance ready");
+        crate::metrics::deployment_finished("ready");
+    }
+    Ok(())
+}
+
+/// The number the instance will serve: the channel's, the key's, and when both are given they
+/// must be the same number.
+pub async fn phone_number(
+    ctx: &Deployer,
+    instance: &Instance,
+    hub: &HubCredentials,
+    channel: Option<&ChannelId>,
+    key: Option<&D360ApiKey>,
+) -> Result<PhoneNumber, Step> {
+    let channel_str = channel.map(ChannelId::as_str);
+    let from_d360 = |e| Step::from_d360(e, &instance.id, channel_str);
+    let key_number = match key {
+        Some(key) => Some(
+            ctx.d360
+                .key_phone_number(&hub.messaging_url, key)
+                .await
+                .map_err(from_d360)?,
+        ),
+        None => None,
+    };
+    let channel_number = match channel {
+        Some(channel) => Some(
+            ctx.d360
+                .channel_phone_number(hub, channel)
+                .await
+                .map_err(from_d360)?,
+        ),
+        None => None,
+    };
+    match (key_number, channel_number) {
+        (Some(k), Some(c)) if k != c => Err(Step::failed(DeploymentError::invalid_api_key(
+            channel_str,
+            &format!(
+                "The 360Dialog API key does not belong to channel ID {}.",
+                channel_str.unwrap_or_default()
+            ),
+        ))),
+        (Some(number), _) | (None, Some(number)) => Ok(number),
+        (None, None) => Err(Step::failed(DeploymentError::deployment_failed(
+            instance.id.as_str(),
+            "Neither a channel ID nor a 360Dialog API key was given.",
+        ))),
+    }
+}
+
+/// Claims the number for the instance, or fails with 701 when a live instance holds it.
+pub async fn claim(ctx: &Deployer, instance: &Instance, number: &PhoneNumber) -> Result<(), Step> {
+    if deployments::claim_phone_number(&ctx.db, &instance.id, number).await? {
+        return Ok(());
+    }
+    let channel = match &instance.channel_id {
+        Some(channel) => channel.clone(),
+        None => deployments::channel_holding_number(&ctx.db, number)
+            .await?
+            .unwrap_or_default(),
+    };
+    Err(Step::failed(DeploymentError::number_already_deployed(
+        &channel,
+    )))
+}
