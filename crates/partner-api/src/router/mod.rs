@@ -26,6 +26,9 @@ struct RouterState {
     client: Client<HttpConnector, Body>,
 }
 
+/// The longest an instance may take to answer before the browser gets a 504.
+const UPSTREAM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Connection-level headers that a proxy must not forward (RFC 9110 §7.6.1).
 const HOP_BY_HOP: &[&str] = &[
     "connection",
@@ -113,7 +116,12 @@ async fn forward(
     set(headers, "x-forwarded-host", host);
     set(headers, "x-forwarded-proto", state.scheme);
     let path = req.uri().path().to_owned();
-    match state.client.request(req).await {
+    let answer = tokio::time::timeout(UPSTREAM_TIMEOUT, state.client.request(req)).await;
+    let Ok(answer) = answer else {
+        tracing::warn!(%endpoint, "instance did not answer within {UPSTREAM_TIMEOUT:?}");
+        return pages::timed_out(&path);
+    };
+    match answer {
         Ok(response) => {
             let (mut parts, body) = response.into_parts();
             for name in HOP_BY_HOP {

@@ -93,3 +93,19 @@ pub fn unavailable(path: &str) -> Response {
     )
         .into_response()
 }
+
+pub fn timed_out(path: &str) -> Response {
+    if is_api(path) {
+        return (
+            StatusCode::GATEWAY_TIMEOUT,
+            Json(json!({"detail": "The inbox did not answer in time."})),
+        )
+            .into_response();
+    }
+    let message = "The inbox did not answer in time. Please try again in a moment.";
+    (
+        StatusCode::GATEWAY_TIMEOUT,
+        Html(page("Inbox not answering", message, false)),
+    )
+        .into_response()
+}

@@ -4,7 +4,8 @@ use crate::api::auth::Partner;
 use crate::api::body::JsonBody;
 use crate::api::error::ApiError;
 use crate::api::{idempotency, AppState};
-use crate::domain::{CreateInstance, FieldIssue, InstanceId, Subdomain};
+use crate::domain::{CreateInstance, FieldIssue, InstanceId, PartnerId, Subdomain};
+use crate::public_urls::PublicUrls;
 use crate::store::instances::{self, InsertError, NewInstance};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -69,6 +70,27 @@ pub struct CreatedInstance {
     pub activation_url: Option<String>,
 }
 
+impl CreatedInstance {
+    /// The answer for an instance; `activation_code` only when the partner asked for the URL.
+    pub fn new(
+        urls: &PublicUrls,
+        id: &InstanceId,
+        subdomain: &Subdomain,
+        channel_id: Option<String>,
+        partner: &PartnerId,
+        activation_code: Option<&str>,
+    ) -> Self {
+        Self {
+            id: id.to_string(),
+            base_domain: urls.host(subdomain),
+            health_check: urls.health_check(subdomain),
+            channel_id,
+            partner_id: partner.to_string(),
+            activation_url: activation_code.map(|code| urls.activation_url(subdomain, code)),
+        }
+    }
+}
+
 /// Create Instance: stores the instance and its deployment, then answers at once; the deployment
 /// runs in the background and ends with the `token` (or `errors`) event.
 #[utoipa::path(post, path = "/v1/instances", tag = "instances", security(("APIKey" = [])),
@@ -102,7 +124,7 @@ pub async fn create(
 
 async fn create_instance(
     state: &AppState,
-    partner: &crate::domain::PartnerId,
+    partner: &PartnerId,
     request: CreateInstance,
 ) -> Result<CreatedInstance, ApiError> {
     let id = InstanceId::generate();
@@ -135,15 +157,16 @@ async fn create_instance(
         }
         Err(InsertError::Other(e)) => return Err(e.into()),
     }
-    let urls = &state.urls;
-    Ok(CreatedInstance {
-        id: id.to_string(),
-        base_domain: urls.host(&subdomain),
-        health_check: urls.health_check(&subdomain),
-        channel_id: request.channel_id.map(|c| c.as_str().to_owned()),
-        partner_id: partner.to_string(),
-        activation_url: request
-            .generate_activation
-            .then(|| urls.activation_url(&subdomain, &activation_code)),
-    })
+    let activation_code = request
+        .generate_activation
+        .then_some(activation_code.as_str());
+    let channel_id = request.channel_id.map(|c| c.as_str().to_owned());
+    Ok(CreatedInstance::new(
+        &state.urls,
+        &id,
+        &subdomain,
+        channel_id,
+        partner,
+        activation_code,
+    ))
 }

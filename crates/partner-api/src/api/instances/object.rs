@@ -1,5 +1,6 @@
 //! The instance object of the contract: the create answer's fields plus its state.
 
+use super::create::CreatedInstance;
 use crate::domain::{DeploymentError, InstanceStatus};
 use crate::public_urls::PublicUrls;
 use crate::store::instances::Instance;
@@ -7,20 +8,11 @@ use crate::store::Db;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// The create answer's fields, then the instance's state.
 #[derive(Serialize, ToSchema)]
 pub struct InstanceObject {
-    #[schema(example = "167c42d61ed64feb97d3a32508d811a8")]
-    pub id: String,
-    #[schema(example = "mycompany-test.inbox.localhost")]
-    pub base_domain: String,
-    #[schema(example = "http://mycompany-test.inbox.localhost:8080/api/v1/status/health")]
-    pub health_check: String,
-    pub channel_id: Option<String>,
-    #[schema(example = "sandbox")]
-    pub partner_id: String,
-    /// Present only for instances created with `generate_activation`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub activation_url: Option<String>,
+    #[serde(flatten)]
+    pub created: CreatedInstance,
     pub subdomain: String,
     pub status: InstanceStatus,
     pub max_number_of_seats: i64,
@@ -38,19 +30,19 @@ pub struct InstanceObject {
 
 impl InstanceObject {
     pub fn new(instance: &Instance, urls: &PublicUrls, db: &Db) -> anyhow::Result<Self> {
-        let activation_url = if instance.generate_activation {
-            let code = db.secrets().open(&instance.activation_code_sealed)?;
-            Some(urls.activation_url(&instance.subdomain, &code))
-        } else {
-            None
-        };
+        let activation_code = instance
+            .generate_activation
+            .then(|| db.secrets().open(&instance.activation_code_sealed))
+            .transpose()?;
         Ok(Self {
-            id: instance.id.to_string(),
-            base_domain: urls.host(&instance.subdomain),
-            health_check: urls.health_check(&instance.subdomain),
-            channel_id: instance.channel_id.clone(),
-            partner_id: instance.partner_id.to_string(),
-            activation_url,
+            created: CreatedInstance::new(
+                urls,
+                &instance.id,
+                &instance.subdomain,
+                instance.channel_id.clone(),
+                &instance.partner_id,
+                activation_code.as_deref(),
+            ),
             subdomain: instance.subdomain.to_string(),
             status: instance.status,
             max_number_of_seats: instance.max_number_of_seats,
