@@ -150,14 +150,10 @@ impl ServeArgs {
 
     /// The `inbox` binary: as configured, or next to this executable.
     pub fn inbox_bin(&self) -> anyhow::Result<PathBuf> {
-        if let Some(path) = &self.inbox_bin {
-            return Ok(path.clone());
+        match &self.inbox_bin {
+            Some(path) => Ok(path.clone()),
+            None => inbox_next_to_this_executable(),
         }
-        let exe = std::env::current_exe()?;
-        let dir = exe
-            .parent()
-            .ok_or_else(|| anyhow::anyhow!("the executable has no directory"))?;
-        Ok(dir.join("inbox"))
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
@@ -175,4 +171,13 @@ impl ServeArgs {
         );
         Ok(())
     }
+}
+
+/// The `inbox` binary built and installed beside `partner-api`.
+pub fn inbox_next_to_this_executable() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let dir = exe
+        .parent()
+        .ok_or_else(|| anyhow::anyhow!("the executable has no directory"))?;
+    Ok(dir.join("inbox"))
 }
