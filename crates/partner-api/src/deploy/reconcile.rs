@@ -1,6 +1,7 @@
 //! Keeping what runs in line with the database: at start, periodically, and whenever an instance
 //! process exits. A ready instance that does not run is started; something that runs but should
-//! not (failed, deleted, unknown) is stopped.
+//! not (failed, deleted) is stopped. An instance this database does not know is left alone: on a
+//! shared Docker engine it may belong to another control plane.
 
 use super::runtime::ensure_running;
 use super::step::Step;
@@ -21,16 +22,23 @@ pub async fn reconcile_once(ctx: &Deployer) -> anyhow::Result<()> {
             Err(Step::Retry(e)) => {
                 tracing::warn!(instance = %instance.id, error = format!("{e:#}"), "cannot start instance")
             }
-            Err(_) => tracing::warn!(instance = %instance.id, "cannot start instance"),
+            Err(Step::Failed(errors)) => {
+                let details: Vec<&str> = errors.iter().map(|e| e.details.as_str()).collect();
+                tracing::warn!(instance = %instance.id, ?details, "cannot start instance")
+            }
+            Err(Step::Abandoned) => {}
         }
     }
     for id in ctx.driver.list().await? {
         if wanted_ids.contains(&id) {
             continue;
         }
-        // A deployment in progress owns its instance until it ends.
-        if deployments::status(&ctx.db, &id).await? == Some(InstanceStatus::Deploying) {
-            continue;
+        match deployments::status(&ctx.db, &id).await? {
+            // A deployment in progress owns its instance until it ends.
+            Some(InstanceStatus::Deploying) => continue,
+            // Another control plane sharing the engine may run it: not this one's to judge.
+            None => continue,
+            Some(_) => {}
         }
         tracing::info!(instance = %id, "stopping an instance that should not run");
         ctx.driver.stop(&id).await?;

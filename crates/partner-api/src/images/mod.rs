@@ -5,6 +5,8 @@
 mod ldd;
 mod rootfs;
 
+pub use rootfs::file_header;
+
 use crate::docker;
 use bollard::query_parameters::CreateImageOptionsBuilder;
 use futures::StreamExt;

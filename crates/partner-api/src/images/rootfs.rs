@@ -67,6 +67,11 @@ fn header(kind: EntryType, mode: u32, owner: u32, size: u64) -> Header {
     header
 }
 
+/// The header of a regular file owned by `owner`.
+pub fn file_header(mode: u32, owner: u32, size: u64) -> Header {
+    header(EntryType::Regular, mode, owner, size)
+}
+
 fn append_dir(
     builder: &mut tar::Builder<Vec<u8>>,
     dir: &Path,
@@ -87,14 +92,6 @@ fn append_file(
     let mut header = header(EntryType::Regular, mode, 0, bytes.len() as u64);
     builder.append_data(&mut header, path, bytes)?;
     Ok(())
-}
-
-/// One file in a tar, as the archive API of the engine takes it to place a file in a container.
-pub fn single_file(name: &str, mode: u32, owner: u32, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let mut builder = tar::Builder::new(Vec::new());
-    let mut header = header(EntryType::Regular, mode, owner, bytes.len() as u64);
-    builder.append_data(&mut header, name, bytes)?;
-    Ok(builder.into_inner()?)
 }
 
 #[cfg(test)]
