@@ -1,8 +1,9 @@
 //! `--driver docker` against the real engine: what runs, how it is reached, what is left after.
 
 use crate::engine::{self, containers_of, docker, volume_exists, Cleanup, IMAGE};
-use crate::support::{Backend, TestApp};
+use crate::support::{Backend, TestApp, SANDBOX_KEY};
 use partner_api::config::{DriverKind, ServeArgs};
+use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -32,6 +33,26 @@ fn file_mode_and_owner(container: &str, path: &str) -> (u32, u64) {
     (header.mode().unwrap() & 0o7777, header.uid().unwrap())
 }
 
+/// Creates an instance as the sandbox partner, tracked for clean-up, and waits until it is ready.
+pub async fn create_ready(app: &TestApp, cleanup: &Cleanup, body: Value) -> String {
+    let id = app.create(body).await["id"].as_str().unwrap().to_owned();
+    cleanup.track(&id);
+    app.wait_for(&id, "ready").await;
+    id
+}
+
+/// `DELETE /v1/instances/{id}` → 202, then waits until it is `deleted`.
+pub async fn delete(app: &TestApp, id: &str) {
+    let path = format!("/v1/instances/{id}");
+    let response = app
+        .request(Method::DELETE, &path, SANDBOX_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    app.wait_for(id, "deleted").await;
+}
+
 /// Polls the router until the instance answers its health check, for up to `secs`.
 pub async fn answers_within(app: &TestApp, subdomain: &str, secs: u64) -> bool {
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -53,12 +74,13 @@ async fn an_instance_on_docker_is_a_labelled_limited_container_on_loopback_and_d
     };
     let cleanup = Cleanup::default();
     let app = docker_app(|_| {}).await;
-    let created = app
-        .create(json!({"channel_id": "DockCH1", "subdomain": "dock-one"}))
-        .await;
-    let id = created["id"].as_str().unwrap();
-    cleanup.track(id);
-    app.wait_for(id, "ready").await;
+    let id = create_ready(
+        &app,
+        &cleanup,
+        json!({"channel_id": "DockCH1", "subdomain": "dock-one"}),
+    )
+    .await;
+    let id = id.as_str();
     let health = app.via_router("dock-one", "/api/v1/status/health").await;
     assert_eq!(health.status(), 200);
     assert_eq!(health.json::<Value>().await.unwrap()["instance_id"], id);
@@ -92,19 +114,7 @@ async fn an_instance_on_docker_is_a_labelled_limited_container_on_loopback_and_d
         "the bootstrap is readable by the instance's user alone"
     );
 
-    let (status, _) = crate::support::json(
-        app.request(
-            reqwest::Method::DELETE,
-            &format!("/v1/instances/{id}"),
-            crate::support::SANDBOX_KEY,
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 202);
-    app.wait_for(id, "deleted").await;
+    delete(&app, id).await;
     assert!(containers_of(id).is_empty(), "the container is gone");
     assert!(!volume_exists(id), "the volume is gone");
     app.stop().await;
@@ -118,14 +128,12 @@ async fn a_container_killed_from_outside_runs_again_within_seconds_and_the_insta
     };
     let cleanup = Cleanup::default();
     let app = docker_app(|_| {}).await;
-    let id = app
-        .create(json!({"channel_id": "DockCH2", "subdomain": "dock-kill"}))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    cleanup.track(&id);
-    app.wait_for(&id, "ready").await;
+    let id = create_ready(
+        &app,
+        &cleanup,
+        json!({"channel_id": "DockCH2", "subdomain": "dock-kill"}),
+    )
+    .await;
 
     docker(&["kill", &format!("inbox-{id}")]).unwrap();
     let killed_at = Instant::now();

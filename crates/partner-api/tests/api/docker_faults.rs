@@ -1,6 +1,6 @@
 //! What goes wrong around the docker driver, and what the operator and the partner then see.
 
-use crate::docker_driver::{docker_app, inspect};
+use crate::docker_driver::{delete, docker_app, inspect};
 use crate::engine::{self, containers_of, docker, volume_exists, Cleanup, IMAGE};
 use crate::support::{json, SANDBOX_KEY};
 use inbox::bootstrap::{AdminBootstrap, Bootstrap, BOOTSTRAP_VERSION};
@@ -72,15 +72,7 @@ async fn without_the_image_the_deployment_fails_at_once_with_704_naming_it_and_t
     assert_eq!(untouched["Id"], foreign_id, "the same container");
     assert_eq!(untouched["State"]["Status"], "created", "never started");
 
-    let (status, _) = json(
-        app.request(Method::DELETE, &format!("/v1/instances/{id}"), SANDBOX_KEY)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 202);
-    app.wait_for(&id, "deleted").await;
+    delete(&app, &id).await;
     assert_eq!(
         inspect(&foreign)["Id"],
         foreign_id,
