@@ -17,6 +17,11 @@ pub async fn reconcile_once(ctx: &Deployer) -> anyhow::Result<()> {
     let wanted = deployments::wanted_running(&ctx.db).await?;
     let wanted_ids: HashSet<_> = wanted.iter().map(|i| i.id.clone()).collect();
     for instance in &wanted {
+        // The list is as old as this pass: an instance deleted or failed since is not started again.
+        let status = deployments::status(&ctx.db, &instance.id).await?;
+        if !status.is_some_and(InstanceStatus::wants_running) {
+            continue;
+        }
         match ensure_running(ctx, instance).await {
             Ok(_) => {}
             Err(Step::Retry(e)) => {
@@ -36,8 +41,16 @@ pub async fn reconcile_once(ctx: &Deployer) -> anyhow::Result<()> {
         match deployments::status(&ctx.db, &id).await? {
             // A deployment in progress owns its instance until it ends.
             Some(InstanceStatus::Deploying) => continue,
+            // It became ready while this pass ran (the list of wanted ones is older).
+            Some(status) if status.wants_running() => continue,
             // Another control plane sharing the engine may run it: not this one's to judge.
             None => continue,
+            // Started again by a pass that raced its delete: nothing else would remove it now.
+            Some(InstanceStatus::Deleted) => {
+                tracing::info!(instance = %id, "removing a deleted instance that runs again");
+                ctx.driver.remove(&id).await?;
+                continue;
+            }
             Some(_) => {}
         }
         tracing::info!(instance = %id, "stopping an instance that should not run");

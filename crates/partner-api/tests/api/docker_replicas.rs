@@ -156,7 +156,7 @@ async fn docker_replica_killed_during_a_deployment_is_replaced_by_the_other_with
     .await;
     cleanup.track(&id);
     assert!(
-        engine::wait_until(Duration::from_secs(10), || !containers_of(&id).is_empty()),
+        engine::container_appears(&id, Duration::from_secs(10)).await,
         "replica A starts deploying"
     );
     a.0.child.kill().unwrap();

@@ -127,6 +127,34 @@ pub fn containers_of(id: &str) -> Vec<String> {
     ])
 }
 
+/// Waits until the engine has a container of the instance, polling it directly (a CLI call takes
+/// longer than some deployment steps).
+pub async fn container_appears(id: &str, limit: Duration) -> bool {
+    use bollard::query_parameters::ListContainersOptionsBuilder;
+    let docker = partner_api::docker::connect().await.unwrap();
+    let filters = std::collections::HashMap::from([(
+        "label".to_owned(),
+        vec![format!("io.partner-api.instance={id}")],
+    )]);
+    let options = ListContainersOptionsBuilder::new()
+        .all(true)
+        .filters(&filters)
+        .build();
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if !docker
+            .list_containers(Some(options.clone()))
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    false
+}
+
 pub fn volume_exists(id: &str) -> bool {
     docker(&["volume", "inspect", &format!("inbox-{id}-data")]).is_ok()
 }

@@ -103,6 +103,7 @@ impl Driver for DockerDriver {
     async fn ensure(&self, spec: &InstanceSpec) -> Result<Endpoint, DriverError> {
         let deadline = Instant::now() + ENSURE_TIMEOUT;
         let mut last_state = None;
+        let mut pause = Duration::from_millis(50);
         loop {
             match self.ours(&spec.id).await? {
                 None => self.create(spec).await?,
@@ -139,7 +140,8 @@ impl Driver for DockerDriver {
                     engine::workload_name(&spec.id),
                 )));
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(1));
         }
     }
 

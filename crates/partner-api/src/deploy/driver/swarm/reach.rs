@@ -5,7 +5,7 @@
 
 use super::super::engine::{self, engine_error};
 use super::super::{DriverError, Endpoint};
-use crate::docker::{is_conflict, is_not_found};
+use crate::docker::is_not_found;
 use crate::domain::InstanceId;
 use crate::images::INSTANCE_PORT;
 use bollard::models::{NetworkCreateRequest, TaskState};
@@ -37,8 +37,14 @@ pub async fn ensure_network(docker: &Docker, name: &str) -> Result<(), DriverErr
     };
     match docker.create_network(request).await {
         Ok(_) => Ok(()),
-        Err(e) if is_conflict(&e) => Ok(()),
-        Err(e) => Err(engine_error("creating the instances' overlay network", e)),
+        // A twin created it first: 409, or 500 "name conflicts with an existing object" from swarm.
+        Err(e) => match docker
+            .inspect_network(name, None::<InspectNetworkOptions>)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(_) => Err(engine_error("creating the instances' overlay network", e)),
+        },
     }
 }
 
