@@ -118,7 +118,6 @@ async fn an_instance_on_docker_is_a_labelled_limited_container_on_loopback_and_d
     assert!(containers_of(id).is_empty(), "the container is gone");
     assert!(!volume_exists(id), "the volume is gone");
     app.stop().await;
-    assert!(docker(&["image", "inspect", IMAGE]).is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
