@@ -80,6 +80,24 @@ pub enum Command {
     /// The sandbox's emulation of 360Dialog.
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+    /// The container image instances run from, for `--driver docker` and `--driver swarm`.
+    #[command(subcommand)]
+    Images(ImagesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImagesCommand {
+    /// Build the instance image from the `inbox` binary into the Docker engine at `DOCKER_HOST`
+    /// (default: the local socket) and print its tag. Does nothing if the same image is there.
+    Build {
+        /// The `inbox` binary to put in the image. Default: `inbox` next to this executable.
+        #[arg(long, env = "PARTNER_API_INBOX_BIN")]
+        inbox_bin: Option<PathBuf>,
+        /// The image's name. Default: `partner-api/inbox:<version of partner-api>`, which
+        /// `--container-image` of `serve` also defaults to.
+        #[arg(long)]
+        tag: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

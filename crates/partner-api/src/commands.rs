@@ -1,6 +1,6 @@
 //! The operator commands: they act on the same database as `serve`, also while it runs.
 
-use crate::cli::{KeysCommand, PartnersCommand, SandboxCommand, StorageArgs};
+use crate::cli::{ImagesCommand, KeysCommand, PartnersCommand, SandboxCommand, StorageArgs};
 use crate::d360::{emulator, D360Client};
 use crate::domain::ChannelId;
 use crate::domain::PartnerId;
@@ -134,6 +134,25 @@ pub async fn sandbox(command: SandboxCommand) -> anyhow::Result<()> {
                 "360Dialog API key for sandbox channel {channel}: {}",
                 key.expose()
             );
+        }
+    }
+    Ok(())
+}
+
+/// Builds the instance image; prints its tag alone on stdout, for scripts.
+pub async fn images(command: ImagesCommand) -> anyhow::Result<()> {
+    match command {
+        ImagesCommand::Build { inbox_bin, tag } => {
+            let inbox_bin = match inbox_bin {
+                Some(path) => path,
+                None => crate::config::inbox_next_to_this_executable()?,
+            };
+            let tag = tag.unwrap_or_else(crate::images::default_tag);
+            let built = crate::images::build(&inbox_bin, &tag).await?;
+            if !built {
+                eprintln!("{tag} is up to date ({} unchanged)", inbox_bin.display());
+            }
+            println!("{tag}");
         }
     }
     Ok(())

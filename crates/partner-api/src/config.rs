@@ -13,6 +13,11 @@ use std::time::Duration;
 pub enum DriverKind {
     /// Each instance is an `inbox` child process on a loopback port (the embedded default).
     Process,
+    /// Each instance is a container on the Docker engine at `DOCKER_HOST` (default: the local
+    /// socket), published on 127.0.0.1 of that host.
+    Docker,
+    /// Each instance is a one-replica service on the Docker Swarm this engine manages.
+    Swarm,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -68,6 +73,22 @@ pub struct ServeArgs {
     /// Where instances run.
     #[arg(long, env = "PARTNER_API_DRIVER", value_enum, default_value_t = DriverKind::Process)]
     pub driver: DriverKind,
+    /// The image of instance containers (docker and swarm drivers); `partner-api images build` makes it.
+    #[arg(long, env = "PARTNER_API_CONTAINER_IMAGE", default_value_t = crate::images::default_tag())]
+    pub container_image: String,
+    /// Memory limit of each instance container in MiB (docker and swarm drivers).
+    #[arg(long, env = "PARTNER_API_CONTAINER_MEMORY_MB", default_value_t = 64)]
+    pub container_memory_mb: u64,
+    /// CPU limit of each instance container, in CPUs (docker and swarm drivers).
+    #[arg(long, env = "PARTNER_API_CONTAINER_CPUS", default_value_t = 0.5)]
+    pub container_cpus: f64,
+    /// The attachable overlay network instance services join (swarm driver); created if missing.
+    #[arg(
+        long,
+        env = "PARTNER_API_SWARM_NETWORK",
+        default_value = "partner-api-instances"
+    )]
+    pub swarm_network: String,
     /// The `inbox` binary the process driver runs. Default: `inbox` next to this executable.
     #[arg(long, env = "PARTNER_API_INBOX_BIN")]
     pub inbox_bin: Option<PathBuf>,
@@ -150,17 +171,29 @@ impl ServeArgs {
 
     /// The `inbox` binary: as configured, or next to this executable.
     pub fn inbox_bin(&self) -> anyhow::Result<PathBuf> {
-        if let Some(path) = &self.inbox_bin {
-            return Ok(path.clone());
+        match &self.inbox_bin {
+            Some(path) => Ok(path.clone()),
+            None => inbox_next_to_this_executable(),
         }
-        let exe = std::env::current_exe()?;
-        let dir = exe
-            .parent()
-            .ok_or_else(|| anyhow::anyhow!("the executable has no directory"))?;
-        Ok(dir.join("inbox"))
+    }
+
+    pub fn engine_settings(&self) -> crate::deploy::driver::EngineSettings {
+        crate::deploy::driver::EngineSettings {
+            image: self.container_image.clone(),
+            memory_mb: self.container_memory_mb,
+            cpus: self.container_cpus,
+        }
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.container_memory_mb >= 6,
+            "--container-memory-mb must be at least 6 (Docker's smallest limit)"
+        );
+        anyhow::ensure!(
+            self.container_cpus > 0.0 && self.container_cpus.is_finite(),
+            "--container-cpus must be a positive number of CPUs, e.g. 0.5"
+        );
         let domain = self.base_domain.trim_matches('.');
         let labels_ok = !domain.is_empty()
             && domain.split('.').all(|l| {
@@ -175,4 +208,13 @@ impl ServeArgs {
         );
         Ok(())
     }
+}
+
+/// The `inbox` binary built and installed beside `partner-api`.
+pub fn inbox_next_to_this_executable() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let dir = exe
+        .parent()
+        .ok_or_else(|| anyhow::anyhow!("the executable has no directory"))?;
+    Ok(dir.join("inbox"))
 }

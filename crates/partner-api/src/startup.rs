@@ -5,7 +5,7 @@ use crate::api::{self, AppState};
 use crate::cli::StorageArgs;
 use crate::config::{DriverKind, ServeArgs};
 use crate::d360::D360Client;
-use crate::deploy::driver::{Driver, ProcessDriver};
+use crate::deploy::driver::{DockerDriver, Driver, ProcessDriver, SwarmDriver};
 use crate::deploy::{self, Deployer};
 use crate::domain::AddressPolicy;
 use crate::public_urls::PublicUrls;
@@ -47,6 +47,10 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
     let urls = PublicUrls::new(&args.public_scheme, &args.base_domain, public_port);
     let driver: Arc<dyn Driver> = match args.driver {
         DriverKind::Process => Arc::new(ProcessDriver::new(args.inbox_bin()?, &storage.data_dir)),
+        DriverKind::Docker => Arc::new(DockerDriver::connect(args.engine_settings()).await?),
+        DriverKind::Swarm => Arc::new(
+            SwarmDriver::connect(args.engine_settings(), args.swarm_network.clone()).await?,
+        ),
     };
     let d360 = D360Client::new(std::time::Duration::from_secs(args.d360_timeout_seconds));
     let deployer = Deployer::new(

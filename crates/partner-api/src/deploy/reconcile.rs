@@ -1,6 +1,7 @@
 //! Keeping what runs in line with the database: at start, periodically, and whenever an instance
 //! process exits. A ready instance that does not run is started; something that runs but should
-//! not (failed, deleted, unknown) is stopped.
+//! not (failed, deleted) is stopped. An instance this database does not know is left alone: on a
+//! shared Docker engine it may belong to another control plane.
 
 use super::runtime::ensure_running;
 use super::step::Step;
@@ -16,21 +17,41 @@ pub async fn reconcile_once(ctx: &Deployer) -> anyhow::Result<()> {
     let wanted = deployments::wanted_running(&ctx.db).await?;
     let wanted_ids: HashSet<_> = wanted.iter().map(|i| i.id.clone()).collect();
     for instance in &wanted {
+        // The list is as old as this pass: an instance deleted or failed since is not started again.
+        let status = deployments::status(&ctx.db, &instance.id).await?;
+        if !status.is_some_and(InstanceStatus::wants_running) {
+            continue;
+        }
         match ensure_running(ctx, instance).await {
             Ok(_) => {}
             Err(Step::Retry(e)) => {
                 tracing::warn!(instance = %instance.id, error = format!("{e:#}"), "cannot start instance")
             }
-            Err(_) => tracing::warn!(instance = %instance.id, "cannot start instance"),
+            Err(Step::Failed(errors)) => {
+                let details: Vec<&str> = errors.iter().map(|e| e.details.as_str()).collect();
+                tracing::warn!(instance = %instance.id, ?details, "cannot start instance")
+            }
+            Err(Step::Abandoned) => {}
         }
     }
     for id in ctx.driver.list().await? {
         if wanted_ids.contains(&id) {
             continue;
         }
-        // A deployment in progress owns its instance until it ends.
-        if deployments::status(&ctx.db, &id).await? == Some(InstanceStatus::Deploying) {
-            continue;
+        match deployments::status(&ctx.db, &id).await? {
+            // A deployment in progress owns its instance until it ends.
+            Some(InstanceStatus::Deploying) => continue,
+            // It became ready while this pass ran (the list of wanted ones is older).
+            Some(status) if status.wants_running() => continue,
+            // Another control plane sharing the engine may run it: not this one's to judge.
+            None => continue,
+            // Started again by a pass that raced its delete: nothing else would remove it now.
+            Some(InstanceStatus::Deleted) => {
+                tracing::info!(instance = %id, "removing a deleted instance that runs again");
+                ctx.driver.remove(&id).await?;
+                continue;
+            }
+            Some(_) => {}
         }
         tracing::info!(instance = %id, "stopping an instance that should not run");
         ctx.driver.stop(&id).await?;

@@ -1,9 +1,10 @@
 //! Making an instance run on the driver from what the database says about it.
 
-use super::driver::Endpoint;
+use super::driver::{DriverError, Endpoint};
 use super::spec::{self, InstanceTokens};
 use super::step::Step;
 use super::Deployer;
+use crate::domain::DeploymentError;
 use crate::store::instances::Instance;
 use crate::store::{deployments, partners};
 use anyhow::anyhow;
@@ -33,11 +34,13 @@ pub async fn ensure_running(ctx: &Deployer, instance: &Instance) -> Result<Endpo
         &messaging_url,
         &tokens,
     );
-    let endpoint = ctx
-        .driver
-        .ensure(&spec)
-        .await
-        .map_err(|e| Step::Retry(anyhow::Error::new(e)))?;
+    let endpoint = ctx.driver.ensure(&spec).await.map_err(|e| match e {
+        DriverError::NeedsOperator(details) => Step::failed(DeploymentError::deployment_failed(
+            instance.id.as_str(),
+            &details,
+        )),
+        e => Step::Retry(anyhow::Error::new(e)),
+    })?;
     if instance.endpoint.as_deref() != Some(endpoint.as_str()) {
         deployments::set_endpoint(&ctx.db, &instance.id, Some(&endpoint)).await?;
     }

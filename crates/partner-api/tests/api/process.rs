@@ -17,6 +17,15 @@ pub struct Serve {
 
 /// Starts `partner-api serve` on free ports with `extra` arguments.
 pub fn start_serve(data_dir: &std::path::Path, extra: &[String]) -> Serve {
+    start_serve_with_env(data_dir, extra, &[])
+}
+
+/// The same with extra environment variables (e.g. `DOCKER_HOST`) for this child alone.
+pub fn start_serve_with_env(
+    data_dir: &std::path::Path,
+    extra: &[String],
+    env: &[(&str, &str)],
+) -> Serve {
     let mut child = Command::new(partner_api_bin())
         .args([
             "serve",
@@ -28,6 +37,7 @@ pub fn start_serve(data_dir: &std::path::Path, extra: &[String]) -> Serve {
         ])
         .arg(data_dir)
         .args(extra)
+        .envs(env.iter().copied())
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stderr(Stdio::piped())
@@ -71,7 +81,7 @@ fn spawn_serve(data_dir: &std::path::Path) -> (Child, String) {
     (serve.child, serve.api)
 }
 
-fn terminate(child: &Child) {
+pub fn terminate(child: &Child) {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -130,11 +140,11 @@ async fn sigterm_lets_the_request_in_flight_finish_and_exits_zero() {
     assert!(status.success(), "{status}");
 }
 
-fn client() -> reqwest::Client {
+pub fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
-async fn create(api: &str, body: Value) -> String {
+pub async fn create(api: &str, body: Value) -> String {
     let response = client()
         .post(format!("http://{api}/v1/instances"))
         .bearer_auth(SANDBOX_KEY)
@@ -149,8 +159,13 @@ async fn create(api: &str, body: Value) -> String {
         .to_owned()
 }
 
-async fn wait_ready(api: &str, id: &str) -> Value {
-    let url = format!("http://{api}/v1/instances/{id}?wait_for=ready&timeout=30");
+pub async fn wait_ready(api: &str, id: &str) -> Value {
+    wait_status(api, id, "ready").await
+}
+
+/// `GET …?wait_for=STATUS` (up to 30 s), asserting the instance reached it.
+pub async fn wait_status(api: &str, id: &str, status: &str) -> Value {
+    let url = format!("http://{api}/v1/instances/{id}?wait_for={status}&timeout=30");
     let instance: Value = client()
         .get(url)
         .bearer_auth(SANDBOX_KEY)
@@ -160,11 +175,11 @@ async fn wait_ready(api: &str, id: &str) -> Value {
         .json()
         .await
         .unwrap();
-    assert_eq!(instance["status"], "ready", "{instance}");
+    assert_eq!(instance["status"], status, "{instance}");
     instance
 }
 
-async fn health_via_router(router: &str, subdomain: &str) -> u16 {
+pub async fn health_via_router(router: &str, subdomain: &str) -> u16 {
     let port = router.rsplit(':').next().unwrap();
     match client()
         .get(format!("http://{router}/api/v1/status/health"))

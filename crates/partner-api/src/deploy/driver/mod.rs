@@ -2,9 +2,15 @@
 //! at any time to make an instance run (`ensure`), to stop it, to remove it, and what it runs, and
 //! each of these is idempotent.
 
+mod docker;
+mod engine;
 mod process;
+mod swarm;
 
+pub use docker::DockerDriver;
+pub use engine::EngineSettings;
 pub use process::ProcessDriver;
+pub use swarm::SwarmDriver;
 
 use crate::domain::InstanceId;
 use inbox::bootstrap::Bootstrap;
@@ -25,6 +31,10 @@ pub type Endpoint = String;
 pub enum DriverError {
     #[error("the instance could not be started: {0}")]
     StartFailed(String),
+    /// Retrying cannot help until the operator acts (an image to build, a name to free): the
+    /// deployment fails at once with this message.
+    #[error("{0}")]
+    NeedsOperator(String),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }

@@ -1,0 +1,119 @@
+//! The Swarm service of one instance: one replica of the instance image, its volume, its
+//! bootstrap as a secret, its limits, restarted on any exit, updated stop-first (two tasks must
+//! never share the SQLite volume), on the instances' overlay network and published nowhere.
+
+use super::super::engine::{self, EngineSettings};
+use super::super::InstanceSpec;
+use crate::images::INSTANCE_UID;
+use bollard::models::{
+    Limit, Mount, MountTypeEnum, MountVolumeOptions, NetworkAttachmentConfig, ServiceSpec,
+    ServiceSpecMode, ServiceSpecModeReplicated, ServiceSpecUpdateConfig,
+    ServiceSpecUpdateConfigFailureActionEnum, ServiceSpecUpdateConfigOrderEnum, TaskSpec,
+    TaskSpecContainerSpec, TaskSpecContainerSpecFile, TaskSpecContainerSpecSecrets,
+    TaskSpecResources, TaskSpecRestartPolicy, TaskSpecRestartPolicyConditionEnum,
+};
+
+const SECOND_NS: i64 = 1_000_000_000;
+const BOOTSTRAP_FILE: &str = "bootstrap.json";
+
+/// The secret a service mounts as its bootstrap file.
+pub struct SecretRef {
+    pub id: String,
+    pub name: String,
+}
+
+pub fn spec(
+    spec: &InstanceSpec,
+    settings: &EngineSettings,
+    network: &str,
+    secret: &SecretRef,
+) -> ServiceSpec {
+    let labels = engine::labels(&spec.id, &spec.partner_id);
+    let container = TaskSpecContainerSpec {
+        image: Some(settings.image.clone()),
+        labels: Some(labels.clone()),
+        args: Some(engine::instance_args(&format!(
+            "/run/secrets/{BOOTSTRAP_FILE}"
+        ))),
+        mounts: Some(vec![Mount {
+            target: Some("/data".to_owned()),
+            source: Some(engine::volume_name(&spec.id)),
+            typ: Some(MountTypeEnum::VOLUME),
+            volume_options: Some(MountVolumeOptions {
+                labels: Some(labels.clone()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }]),
+        secrets: Some(vec![secret_mount(secret)]),
+        stop_grace_period: Some(5 * SECOND_NS),
+        capability_drop: Some(vec!["ALL".to_owned()]),
+        ..Default::default()
+    };
+    ServiceSpec {
+        name: Some(engine::workload_name(&spec.id)),
+        labels: Some(labels),
+        task_template: Some(TaskSpec {
+            container_spec: Some(container),
+            resources: Some(TaskSpecResources {
+                limits: Some(Limit {
+                    nano_cpus: Some(settings.nano_cpus()),
+                    memory_bytes: Some(settings.memory_bytes()),
+                    pids: None,
+                }),
+                reservations: None,
+            }),
+            restart_policy: Some(TaskSpecRestartPolicy {
+                condition: Some(TaskSpecRestartPolicyConditionEnum::ANY),
+                delay: Some(SECOND_NS),
+                max_attempts: Some(0),
+                window: Some(0),
+            }),
+            networks: Some(vec![NetworkAttachmentConfig {
+                target: Some(network.to_owned()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        mode: Some(replicas(1)),
+        update_config: Some(ServiceSpecUpdateConfig {
+            parallelism: Some(1),
+            order: Some(ServiceSpecUpdateConfigOrderEnum::STOP_FIRST),
+            failure_action: Some(ServiceSpecUpdateConfigFailureActionEnum::ROLLBACK),
+            monitor: Some(5 * SECOND_NS),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+pub fn replicas(count: i64) -> ServiceSpecMode {
+    ServiceSpecMode {
+        replicated: Some(ServiceSpecModeReplicated {
+            replicas: Some(count),
+        }),
+        ..Default::default()
+    }
+}
+
+pub fn replicas_of(spec: &ServiceSpec) -> i64 {
+    spec.mode
+        .as_ref()
+        .and_then(|m| m.replicated.as_ref())
+        .and_then(|r| r.replicas)
+        .unwrap_or(0)
+}
+
+/// Mounts the secret as `/run/secrets/bootstrap.json`, readable by the instance's user alone.
+pub fn secret_mount(secret: &SecretRef) -> TaskSpecContainerSpecSecrets {
+    TaskSpecContainerSpecSecrets {
+        file: Some(TaskSpecContainerSpecFile {
+            name: Some(BOOTSTRAP_FILE.to_owned()),
+            uid: Some(INSTANCE_UID.to_string()),
+            gid: Some(INSTANCE_UID.to_string()),
+            mode: Some(0o400),
+        }),
+        secret_id: Some(secret.id.clone()),
+        secret_name: Some(secret.name.clone()),
+    }
+}
