@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 pub const BOOTSTRAP_VERSION: u32 = 1;
 
+/// The header in which the control plane's router names the instance a request is meant for.
+pub const ROUTED_INSTANCE_HEADER: &str = "x-inbox-instance-id";
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bootstrap {
     pub version: u32,

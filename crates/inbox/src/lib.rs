@@ -12,6 +12,7 @@ pub mod clock;
 pub mod domain;
 pub mod lifetime;
 pub mod login_limiter;
+pub mod misdirected;
 pub mod password;
 pub mod provision;
 pub mod secret;

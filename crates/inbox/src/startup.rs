@@ -5,7 +5,7 @@ use crate::bootstrap::Bootstrap;
 use crate::cli::Cli;
 use crate::state::AppState;
 use crate::store::Store;
-use crate::{api, clock, lifetime, provision, web};
+use crate::{api, clock, lifetime, misdirected, provision, web};
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;
@@ -53,6 +53,10 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            misdirected::refuse_misdirected,
+        ))
         .with_state(state)
 }
 

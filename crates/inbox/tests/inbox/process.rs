@@ -185,3 +185,39 @@ fn process_alive(pid: u32) -> bool {
         Err(_) => false,
     }
 }
+
+#[tokio::test]
+async fn a_request_the_router_meant_for_another_instance_is_refused() {
+    let instance = Instance::start(Spec::default()).await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let health = instance.url("/api/v1/status/health");
+    let header = inbox::bootstrap::ROUTED_INSTANCE_HEADER;
+
+    let elsewhere = client
+        .get(&health)
+        .header(header, "0123456789abcdef0123456789abcdef")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 421);
+    let page = client
+        .get(instance.url("/admin/login"))
+        .header(header, "someone-else")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 421, "pages too");
+
+    let meant = client
+        .get(&health)
+        .header(header, Spec::default().instance_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(meant.status(), 200);
+    assert_eq!(
+        client.get(&health).send().await.unwrap().status(),
+        200,
+        "without the header: a direct call"
+    );
+}

@@ -4,16 +4,18 @@
 mod pages;
 mod routes;
 
+use crate::domain::InstanceId;
 use crate::public_urls::PublicUrls;
 use crate::store::Db;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderName, HeaderValue, Uri};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use inbox::bootstrap::ROUTED_INSTANCE_HEADER;
 use routes::{Route, RouteCache};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -68,28 +70,74 @@ async fn proxy(
     let Some(subdomain) = state.urls.subdomain_of_host(&host) else {
         return pages::unknown_host(&host);
     };
-    let route = match state.routes.lookup(subdomain).await {
-        Ok(route) => route,
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "router lookup");
-            return pages::unavailable(req.uri().path());
-        }
+    // A body can be sent once; a request without one may be tried again on a fresh route.
+    let retryable = matches!(req.method(), &Method::GET | &Method::HEAD);
+    let retry_parts = retryable.then(|| {
+        (
+            req.method().clone(),
+            req.uri().clone(),
+            req.headers().clone(),
+        )
+    });
+    let path = req.uri().path().to_owned();
+    let (id, endpoint) = match route_of(&state, subdomain, &host, &path).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
-    let endpoint = match route {
-        None => return pages::unknown_host(&host),
+    let answer = forward(&state, req, &id, &endpoint, &host, peer).await;
+    if answer.status() != StatusCode::MISDIRECTED_REQUEST {
+        return answer;
+    }
+    // The endpoint now serves another instance (its port was reused after a restart): drop the
+    // stale route and look again.
+    tracing::warn!(instance = %id, %endpoint, "endpoint serves another instance; looking the route up again");
+    state.routes.forget(subdomain);
+    let Some((method, uri, headers)) = retry_parts else {
+        return pages::unavailable(&path);
+    };
+    match route_of(&state, subdomain, &host, &path).await {
+        Ok((id, fresh)) if fresh != endpoint => {
+            let mut again = Request::new(Body::empty());
+            *again.method_mut() = method;
+            *again.uri_mut() = uri;
+            *again.headers_mut() = headers;
+            let answer = forward(&state, again, &id, &fresh, &host, peer).await;
+            if answer.status() == StatusCode::MISDIRECTED_REQUEST {
+                return pages::unavailable(&path);
+            }
+            answer
+        }
+        Ok(_) => pages::unavailable(&path),
+        Err(answer) => answer,
+    }
+}
+
+/// The instance and endpoint serving `subdomain`, or the page that says why there is none.
+async fn route_of(
+    state: &RouterState,
+    subdomain: &str,
+    host: &str,
+    path: &str,
+) -> Result<(InstanceId, String), Response> {
+    let route = state.routes.lookup(subdomain).await.map_err(|e| {
+        tracing::error!(error = format!("{e:#}"), "router lookup");
+        pages::unavailable(path)
+    })?;
+    match route {
+        None => Err(pages::unknown_host(host)),
         Some(Route {
+            id,
             endpoint: Some(endpoint),
             status,
-            ..
-        }) if status.wants_running() => endpoint,
-        Some(Route { status, .. }) => return pages::not_ready(status, req.uri().path()),
-    };
-    forward(&state, req, &endpoint, &host, peer).await
+        }) if status.wants_running() => Ok((id, endpoint)),
+        Some(Route { status, .. }) => Err(pages::not_ready(status, path)),
+    }
 }
 
 async fn forward(
     state: &RouterState,
     mut req: Request,
+    id: &InstanceId,
     endpoint: &str,
     host: &str,
     peer: SocketAddr,
@@ -115,6 +163,8 @@ async fn forward(
     set(headers, "x-forwarded-for", &forwarded_for);
     set(headers, "x-forwarded-host", host);
     set(headers, "x-forwarded-proto", state.scheme);
+    // Replaces whatever a client sent: only the router names the instance a request is for.
+    set(headers, ROUTED_INSTANCE_HEADER, id.as_str());
     let path = req.uri().path().to_owned();
     let answer = tokio::time::timeout(UPSTREAM_TIMEOUT, state.client.request(req)).await;
     let Ok(answer) = answer else {

@@ -55,6 +55,14 @@ impl RouteCache {
         Ok(route)
     }
 
+    /// Drops the cached route of a subdomain, so the next lookup reads the database.
+    pub fn forget(&self, subdomain: &str) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(subdomain);
+    }
+
     /// Drops cached routes whose instance changed, and every cached miss (a new instance may now
     /// hold that subdomain).
     pub fn follow_changes(self: Arc<Self>) {

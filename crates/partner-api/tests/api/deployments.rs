@@ -2,7 +2,7 @@
 
 use crate::processes::{eventually, inbox_pids, kill};
 use crate::support::{json, script, Backend, TestApp, SANDBOX_KEY};
-use serde_json::json;
+use serde_json::{json, Value};
 
 async fn the_quick_start_instance_becomes_ready_and_answers_through_the_router(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -267,7 +267,56 @@ async fn an_instance_process_killed_from_outside_is_started_again(backend: Backe
     app.stop().await;
 }
 
+async fn a_stale_route_to_another_instances_port_never_reaches_that_instance(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let a = app
+        .create(json!({"subdomain": "tenant-a", "channel_id": "TenantA"}))
+        .await;
+    let b = app
+        .create(json!({"subdomain": "tenant-b", "channel_id": "TenantB"}))
+        .await;
+    let (a_id, b_id) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+    app.wait_for(a_id, "ready").await;
+    app.wait_for(b_id, "ready").await;
+    // As after a restart that handed A's old port to B: the database still names it for A.
+    let b_endpoint: String = sqlx::query_scalar("SELECT endpoint FROM instances WHERE id = $1")
+        .bind(b_id)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    partner_api::store::deployments::set_endpoint(
+        app.db(),
+        &partner_api::domain::InstanceId::parse(a_id).unwrap(),
+        Some(&b_endpoint),
+    )
+    .await
+    .unwrap();
+
+    let mut recovered = false;
+    for _ in 0..100 {
+        let response = app.via_router("tenant-a", "/api/v1/status/health").await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or_default();
+        assert_ne!(
+            body["instance_id"], b_id,
+            "tenant A's address never shows tenant B's inbox"
+        );
+        if status == 200 && body["instance_id"] == a_id {
+            recovered = true;
+            break;
+        }
+        assert_eq!(status, 502, "{body}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        recovered,
+        "the reconciler records A's real endpoint and the router follows"
+    );
+    app.stop().await;
+}
+
 crate::on_both_backends!(
+    a_stale_route_to_another_instances_port_never_reaches_that_instance,
     the_quick_start_instance_becomes_ready_and_answers_through_the_router,
     the_router_answers_unknown_hosts_with_404_and_instances_in_preparation_with_503,
     a_given_key_deploys_on_its_own_number,
