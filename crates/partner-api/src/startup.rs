@@ -46,7 +46,7 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
     let public_port = args.public_port.unwrap_or(router_addr.port());
     let urls = PublicUrls::new(&args.public_scheme, &args.base_domain, public_port);
     let driver: Arc<dyn Driver> = match args.driver {
-        DriverKind::Process => Arc::new(ProcessDriver::new(args.inbox_bin()?, &storage.data_dir)),
+        DriverKind::Process => Arc::new(ProcessDriver::new(args.inbox_bin()?, &storage.data_dir)?),
         DriverKind::Docker => Arc::new(DockerDriver::connect(args.engine_settings()).await?),
         DriverKind::Swarm => Arc::new(
             SwarmDriver::connect(args.engine_settings(), args.swarm_network.clone()).await?,

@@ -325,3 +325,28 @@ crate::on_both_backends!(
     a_deployment_interrupted_by_kill_9_completes_after_restart_exactly_once,
     ready_instances_answer_again_within_seconds_after_serve_is_killed_and_restarted,
 );
+
+#[test]
+fn serve_without_the_instance_binary_refuses_to_start_and_says_how_to_build_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(partner_api_bin())
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--router-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(dir.path().join("data"))
+        .arg("--inbox-bin")
+        .arg(dir.path().join("no-such-inbox"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no-such-inbox") && stderr.contains("cargo build --release --workspace"),
+        "{stderr}"
+    );
+}

@@ -38,14 +38,24 @@ pub struct ProcessDriver {
 }
 
 impl ProcessDriver {
-    pub fn new(inbox_bin: PathBuf, data_dir: &Path) -> Self {
-        Self {
+    /// Refuses to start without an executable `inbox`: every deployment would otherwise fail.
+    pub fn new(inbox_bin: PathBuf, data_dir: &Path) -> anyhow::Result<Self> {
+        use std::os::unix::fs::PermissionsExt;
+        let executable = std::fs::metadata(&inbox_bin)
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+        anyhow::ensure!(
+            executable,
+            "the instance binary {} is missing or not executable; build it with \
+             `cargo build --release --workspace`, or name it with --inbox-bin",
+            inbox_bin.display()
+        );
+        Ok(Self {
             inbox_bin,
             root: data_dir.join("instances"),
             running: Arc::default(),
             starting: Mutex::default(),
             exited: Arc::new(Notify::new()),
-        }
+        })
     }
 
     fn dir(&self, id: &InstanceId) -> PathBuf {
