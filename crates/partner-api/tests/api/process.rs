@@ -13,6 +13,8 @@ pub struct Serve {
     pub child: Child,
     pub api: String,
     pub router: String,
+    /// Whether a log line carried a terminal escape code (it must not: stderr is a pipe here).
+    pub coloured: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Starts `partner-api serve` on free ports with `extra` arguments.
@@ -39,15 +41,19 @@ pub fn start_serve_with_env(
         .args(extra)
         .envs(env.iter().copied())
         .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
+    let coloured = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = coloured.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains('\u{1b}') {
+                seen.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
             for (prefix, marker) in [
                 ("api", "partner API listening on http://"),
                 ("router", "instance router listening on http://"),
@@ -73,7 +79,12 @@ pub fn start_serve_with_env(
             router = addr
         }
     }
-    Serve { child, api, router }
+    Serve {
+        child,
+        api,
+        router,
+        coloured,
+    }
 }
 
 fn spawn_serve(data_dir: &std::path::Path) -> (Child, String) {
@@ -94,7 +105,8 @@ async fn serve_on_an_empty_data_directory_answers_and_creates_its_database() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("fresh");
     let started = Instant::now();
-    let (mut child, addr) = spawn_serve(&data_dir);
+    let serve = start_serve(&data_dir, &[]);
+    let (mut child, addr) = (serve.child, serve.api);
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let health = client.get(format!("http://{addr}/")).send().await.unwrap();
     assert_eq!(health.status(), 200);
@@ -103,6 +115,10 @@ async fn serve_on_an_empty_data_directory_answers_and_creates_its_database() {
     assert!(data_dir.join("secret.key").exists());
     terminate(&child);
     assert!(child.wait().unwrap().success());
+    assert!(
+        !serve.coloured.load(std::sync::atomic::Ordering::SeqCst),
+        "a log that is not a terminal gets no colour codes"
+    );
 }
 
 #[tokio::test]
