@@ -9,6 +9,7 @@ use crate::store::idempotency::{self, Claim};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::future::Future;
 
@@ -35,7 +36,7 @@ pub fn key_of(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 /// Runs `op` once per key: a retry with the same request replays the first successful answer;
 /// the same key with another request is a 422; while the first runs, a 409. Failed attempts are
 /// not kept, so a retry after an error really runs again.
-pub async fn once<Fut>(
+pub async fn once<T, Fut>(
     state: &AppState,
     partner: &PartnerId,
     key: Option<String>,
@@ -44,24 +45,20 @@ pub async fn once<Fut>(
     op: Fut,
 ) -> Result<Response, ApiError>
 where
-    Fut: Future<Output = Result<(StatusCode, Value), ApiError>>,
+    T: Serialize,
+    Fut: Future<Output = Result<(StatusCode, T), ApiError>>,
 {
     let Some(key) = key else {
         return op
             .await
-            .map(|(status, body)| (status, Json(body)).into_response());
+            .map(|(status, answer)| (status, Json(answer)).into_response());
     };
     let fingerprint = sha256_hex(format!("{request}\n{body}"));
     match idempotency::claim(&state.db, partner, &key, &fingerprint).await? {
         Claim::Proceed => {}
         Claim::Replay { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let mut response = (
-                status,
-                [(axum::http::header::CONTENT_TYPE, "application/json")],
-                body,
-            )
-                .into_response();
+            let mut response = json_text(status, body);
             response
                 .headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -82,19 +79,23 @@ where
     }
     match op.await {
         Ok((status, answer)) => {
-            idempotency::complete(
-                &state.db,
-                partner,
-                &key,
-                status.as_u16(),
-                &answer.to_string(),
-            )
-            .await?;
-            Ok((status, Json(answer)).into_response())
+            // Kept as the text sent, fields in the order of the answer's type.
+            let text = serde_json::to_string(&answer).map_err(anyhow::Error::from)?;
+            idempotency::complete(&state.db, partner, &key, status.as_u16(), &text).await?;
+            Ok(json_text(status, text))
         }
         Err(e) => {
             idempotency::release(&state.db, partner, &key).await?;
             Err(e)
         }
     }
+}
+
+fn json_text(status: StatusCode, text: String) -> Response {
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        text,
+    )
+        .into_response()
 }

@@ -324,7 +324,42 @@ async fn concurrent_creates_for_one_subdomain_let_exactly_one_through(backend: B
     app.stop().await;
 }
 
+async fn the_answer_lists_its_fields_in_the_documented_order_also_when_replayed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let body =
+        json!({"subdomain": "ordered", "channel_id": "OrderCH", "generate_activation": true});
+    for _ in 0..2 {
+        let response = app
+            .client
+            .post(app.url("/v1/instances"))
+            .bearer_auth(SANDBOX_KEY)
+            .header("Idempotency-Key", "ordered-1")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let text = response.text().await.unwrap();
+        let at = |field: &str| {
+            text.find(&format!("\"{field}\":"))
+                .unwrap_or_else(|| panic!("{field} in {text}"))
+        };
+        let order = [
+            "id",
+            "base_domain",
+            "health_check",
+            "channel_id",
+            "partner_id",
+            "activation_url",
+        ]
+        .map(at);
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
+    app.stop().await;
+}
+
 crate::on_both_backends!(
+    the_answer_lists_its_fields_in_the_documented_order_also_when_replayed,
     the_quick_start_example_answers_at_once_with_urls_built_from_the_configuration,
     the_configurator_and_email_examples_answer_without_an_activation_url,
     a_blank_subdomain_uses_the_instance_id_and_case_is_ignored,

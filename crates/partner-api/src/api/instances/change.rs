@@ -81,10 +81,7 @@ pub async fn update(
                 }
             };
         let object = InstanceObject::new(&instance, &state.urls, &state.db)?;
-        Ok((
-            StatusCode::ACCEPTED,
-            serde_json::to_value(object).map_err(anyhow::Error::from)?,
-        ))
+        Ok((StatusCode::ACCEPTED, object))
     })
     .await
 }
@@ -110,10 +107,7 @@ pub async fn delete(
             .await?
             .ok_or(ApiError::InstanceNotFound)?;
         let object = InstanceObject::new(&instance, &state.urls, &state.db)?;
-        Ok((
-            StatusCode::ACCEPTED,
-            serde_json::to_value(object).map_err(anyhow::Error::from)?,
-        ))
+        Ok((StatusCode::ACCEPTED, object))
     })
     .await
 }

@@ -114,10 +114,7 @@ pub async fn create(
     let request = CreateInstance::parse(&body, &policy).map_err(ApiError::Validation)?;
     idempotency::once(&state, &partner, key, "POST /v1/instances", &body, async {
         let created = create_instance(&state, &partner, request).await?;
-        Ok((
-            StatusCode::OK,
-            serde_json::to_value(created).map_err(anyhow::Error::from)?,
-        ))
+        Ok((StatusCode::OK, created))
     })
     .await
 }
