@@ -87,8 +87,9 @@ pub async fn bring_up(
     }
 
     let with_configurator = instance.configurator_user_name.is_some();
-    let (configurator_token, _) =
-        deployments::ensure_tokens(&ctx.db, &instance.id, with_configurator).await?;
+    let (with_tokens, _) =
+        deployments::secrets_with_tokens(&ctx.db, &instance.id, with_configurator).await?;
+    let configurator_token = with_tokens.configurator_token;
     let activation_url = ctx
         .urls
         .activation_url(&instance.subdomain, &secrets.activation_code);

@@ -9,22 +9,35 @@ use crate::store::instances::Instance;
 use crate::store::{deployments, partners};
 use anyhow::anyhow;
 
-/// Starts the instance if it does not run, records where it runs, and answers that.
+/// Starts the instance if it does not run, records where it runs, and answers that. An instance
+/// that runs costs one question to the driver: the reconciler asks this for every ready instance.
 pub async fn ensure_running(ctx: &Deployer, instance: &Instance) -> Result<Endpoint, Step> {
+    let running = ctx
+        .driver
+        .endpoint(&instance.id)
+        .await
+        .map_err(|e| step_of(instance, e))?;
+    let endpoint = match running {
+        Some(endpoint) => endpoint,
+        None => start(ctx, instance).await?,
+    };
+    if instance.endpoint.as_deref() != Some(endpoint.as_str()) {
+        deployments::set_endpoint(&ctx.db, &instance.id, Some(&endpoint)).await?;
+    }
+    Ok(endpoint)
+}
+
+async fn start(ctx: &Deployer, instance: &Instance) -> Result<Endpoint, Step> {
     let partner = partners::get(&ctx.db, &instance.partner_id)
         .await?
         .ok_or_else(|| anyhow!("partner {} is gone", instance.partner_id))?;
     let messaging_url = partner.hub.map(|h| h.messaging_url).unwrap_or_default();
-    let (configurator_token, platform_token) = deployments::ensure_tokens(
-        &ctx.db,
-        &instance.id,
-        instance.configurator_user_name.is_some(),
-    )
-    .await?;
-    let secrets = deployments::secrets(&ctx.db, &instance.id).await?;
+    let with_configurator = instance.configurator_user_name.is_some();
+    let (secrets, platform_token) =
+        deployments::secrets_with_tokens(&ctx.db, &instance.id, with_configurator).await?;
     let tokens = InstanceTokens {
         activation_code: &secrets.activation_code,
-        configurator_token: configurator_token.as_deref(),
+        configurator_token: secrets.configurator_token.as_deref(),
         platform_token: &platform_token,
     };
     let spec = spec::build(
@@ -34,15 +47,19 @@ pub async fn ensure_running(ctx: &Deployer, instance: &Instance) -> Result<Endpo
         &messaging_url,
         &tokens,
     );
-    let endpoint = ctx.driver.ensure(&spec).await.map_err(|e| match e {
+    ctx.driver
+        .ensure(&spec)
+        .await
+        .map_err(|e| step_of(instance, e))
+}
+
+/// A driver that needs the operator (a missing image) ends the deployment; anything else is retried.
+fn step_of(instance: &Instance, error: DriverError) -> Step {
+    match error {
         DriverError::NeedsOperator(details) => Step::failed(DeploymentError::deployment_failed(
             instance.id.as_str(),
             &details,
         )),
         e => Step::Retry(anyhow::Error::new(e)),
-    })?;
-    if instance.endpoint.as_deref() != Some(endpoint.as_str()) {
-        deployments::set_endpoint(&ctx.db, &instance.id, Some(&endpoint)).await?;
     }
-    Ok(endpoint)
 }

@@ -120,7 +120,7 @@ async fn apply(
     let endpoint = ensure_running(ctx, &instance).await?;
     let with_configurator = instance.configurator_user_name.is_some();
     let (_, platform_token) =
-        deployments::ensure_tokens(&ctx.db, &instance.id, with_configurator).await?;
+        deployments::secrets_with_tokens(&ctx.db, &instance.id, with_configurator).await?;
     let settings = PlatformSettings {
         max_number_of_seats: change.seats,
         d360: change.key.as_ref().map(|k| D360Bootstrap {

@@ -85,27 +85,36 @@ pub async fn set_d360_key(db: &Db, id: &InstanceId, key: &D360ApiKey) -> anyhow:
     Ok(())
 }
 
-/// The instance's tokens, generated on the first call and the same on every later one.
-pub async fn ensure_tokens(
+/// The instance's secrets with its tokens, generated on the first call and the same on every
+/// later one. Only a missing token costs a write.
+pub async fn secrets_with_tokens(
     db: &Db,
     id: &InstanceId,
     with_configurator: bool,
-) -> anyhow::Result<(Option<String>, String)> {
-    let configurator = with_configurator.then(|| db.secrets().seal(&random_token()));
-    sqlx::query(
-        "UPDATE instances SET configurator_token_sealed = COALESCE(configurator_token_sealed, $2), \
-           platform_token_sealed = COALESCE(platform_token_sealed, $3) WHERE id = $1",
-    )
-    .bind(id.as_str())
-    .bind(configurator)
-    .bind(db.secrets().seal(&random_token()))
-    .execute(db.pool())
-    .await?;
+) -> anyhow::Result<(DeploySecrets, String)> {
     let stored = secrets(db, id).await?;
+    let complete = stored.platform_token.is_some()
+        && (!with_configurator || stored.configurator_token.is_some());
+    let stored = if complete {
+        stored
+    } else {
+        let configurator = with_configurator.then(|| db.secrets().seal(&random_token()));
+        sqlx::query(
+            "UPDATE instances SET configurator_token_sealed = COALESCE(configurator_token_sealed, $2), \
+               platform_token_sealed = COALESCE(platform_token_sealed, $3) WHERE id = $1",
+        )
+        .bind(id.as_str())
+        .bind(configurator)
+        .bind(db.secrets().seal(&random_token()))
+        .execute(db.pool())
+        .await?;
+        secrets(db, id).await?
+    };
     let platform = stored
         .platform_token
+        .clone()
         .ok_or_else(|| anyhow::anyhow!("platform token not stored"))?;
-    Ok((stored.configurator_token, platform))
+    Ok((stored, platform))
 }
 
 pub async fn set_endpoint(db: &Db, id: &InstanceId, endpoint: Option<&str>) -> anyhow::Result<()> {
