@@ -9,6 +9,13 @@ pub const BOOTSTRAP_VERSION: u32 = 1;
 /// The header in which the control plane's router names the instance a request is meant for.
 pub const ROUTED_INSTANCE_HEADER: &str = "x-inbox-instance-id";
 
+/// Where 360Dialog delivers the Cloud API webhooks of an instance's number (under its public origin).
+pub const INBOUND_WEBHOOK_PATH: &str = "/api/v1/whatsapp/webhook/";
+/// The header, registered with 360Dialog next to the URL, whose value proves a webhook is 360Dialog's.
+pub const INBOUND_SECRET_HEADER: &str = "x-inbox-webhook-secret";
+/// The host label prefix of an instance's push channel: `websockets-{subdomain}.{base}`.
+pub const WEBSOCKET_HOST_PREFIX: &str = "websockets-";
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bootstrap {
     pub version: u32,
@@ -22,6 +29,13 @@ pub struct Bootstrap {
     /// SHA-256 (hex) of the token the control plane uses for `/api/v1/platform/…`.
     pub platform_token_sha256: String,
     pub d360: Option<D360Bootstrap>,
+    /// SHA-256 (hex) of the value of `INBOUND_SECRET_HEADER` that 360Dialog sends with every
+    /// webhook; without it the instance refuses every webhook.
+    #[serde(default)]
+    pub inbound_webhook_secret_sha256: Option<String>,
+    /// The business number the instance serves (`+` and digits), once the platform knows it.
+    #[serde(default)]
+    pub phone_number: Option<String>,
 }
 
 /// The first admin, activated by the code in the activation URL.

@@ -5,7 +5,7 @@ use crate::bootstrap::Bootstrap;
 use crate::cli::Cli;
 use crate::state::AppState;
 use crate::store::Store;
-use crate::{api, clock, lifetime, misdirected, provision, web};
+use crate::{api, clock, lifetime, messaging, misdirected, provision, push, web};
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;
@@ -41,7 +41,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         startup_ms = started.elapsed().as_millis() as u64,
         "serving"
     );
-    let app = router(AppState::new(store.clone(), identity));
+    let state = AppState::new(store.clone(), identity, &cli.data_dir)?;
+    messaging::start(&state);
+    let app = router(state);
     serve(listener, app, parent_to_watch).await?;
     store.close().await;
     tracing::info!("stopped");
@@ -50,6 +52,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 pub fn router(state: AppState) -> Router {
     api::router()
+        .merge(push::router())
         .merge(web::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

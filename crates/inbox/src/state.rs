@@ -1,6 +1,9 @@
 use crate::login_limiter::LoginLimiter;
+use crate::messaging::Messaging;
 use crate::provision::Identity;
+use crate::push::Hub;
 use crate::store::Store;
+use std::path::Path;
 use std::sync::Arc;
 
 /// What every handler may use.
@@ -9,15 +12,19 @@ pub struct AppState {
     pub store: Store,
     pub identity: Arc<Identity>,
     pub limiter: Arc<LoginLimiter>,
+    pub push: Hub,
+    pub messaging: Messaging,
 }
 
 impl AppState {
-    pub fn new(store: Store, identity: Identity) -> Self {
-        Self {
+    pub fn new(store: Store, identity: Identity, data_dir: &Path) -> anyhow::Result<Self> {
+        Ok(Self {
             store,
             identity: Arc::new(identity),
             limiter: Arc::default(),
-        }
+            push: Hub::default(),
+            messaging: Messaging::new(data_dir)?,
+        })
     }
 
     /// Cookies get `Secure` when browsers reach the instance over https.

@@ -24,6 +24,21 @@ pub enum ApiError {
     Invalid(FieldErrors),
     #[error("{0}")]
     MalformedBody(String),
+    #[error("{0}")]
+    TooLarge(String),
+    /// 360Dialog did not give what was asked for.
+    #[error("{0}")]
+    Upstream(&'static str),
+    /// WhatsApp's customer-service window is closed: only a template may be sent.
+    #[error("The customer last wrote more than 24 hours ago (or never): WhatsApp allows only a template message until they write again.")]
+    OutsideWindow,
+    /// The message is stored, and failed: 360Dialog refused it or the instance's key.
+    #[error("{reason}")]
+    NotSent {
+        status: StatusCode,
+        id: i64,
+        reason: String,
+    },
     #[error(transparent)]
     Account(#[from] AccountError),
     #[error(transparent)]
@@ -31,6 +46,7 @@ pub enum ApiError {
 }
 
 pub const NOT_ALLOWED: &str = "You do not have permission to perform this action.";
+pub const NOT_FOR_CONFIGURATOR: &str = "The configurator user cannot use messaging endpoints.";
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -39,6 +55,12 @@ impl IntoResponse for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MalformedBody(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Self::OutsideWindow => return with_reason(self.to_string(), outside_window(), None),
+            Self::NotSent { status, id, reason } => {
+                return with_reason(reason.clone(), *status, Some(*id))
+            }
             Self::Invalid(errors) => {
                 return (StatusCode::BAD_REQUEST, Json(errors)).into_response()
             }
@@ -54,6 +76,20 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// WhatsApp's own status for a message outside the customer-service window.
+fn outside_window() -> StatusCode {
+    StatusCode::from_u16(453).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
+/// get.chat's front-end shows `reason` to the agent.
+fn with_reason(reason: String, status: StatusCode, id: Option<i64>) -> Response {
+    let mut body = json!({"detail": reason, "reason": reason});
+    if let Some(id) = id {
+        body["id"] = json!(id);
+    }
+    (status, Json(body)).into_response()
 }
 
 fn account_error(e: &AccountError) -> Response {

@@ -1,6 +1,7 @@
 //! Who is calling: a user by its API token, or the platform by its own token.
 
-use super::error::{ApiError, NOT_ALLOWED};
+use super::error::{ApiError, NOT_ALLOWED, NOT_FOR_CONFIGURATOR};
+use crate::domain::Role;
 use crate::domain::User;
 use crate::secret::SecretDigest;
 use crate::state::AppState;
@@ -37,6 +38,22 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// A person of the team (admin or agent): everyone but the configurator, which the
+/// documentation keeps away from messaging.
+pub struct Agent(pub User);
+
+impl FromRequestParts<AppState> for Agent {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Caller(user) = Caller::from_request_parts(parts, state).await?;
+        if user.role == Role::Configurator {
+            return Err(ApiError::Forbidden(NOT_FOR_CONFIGURATOR));
+        }
+        Ok(Agent(user))
+    }
+}
+
 /// The control plane, with the token whose digest is the bootstrap's `platform_token_sha256`.
 pub struct Platform;
 
@@ -58,8 +75,12 @@ impl FromRequestParts<AppState> for Platform {
 }
 
 fn presented_token(parts: &Parts) -> Result<SecretDigest, ApiError> {
-    let header = parts
-        .headers
+    token_in(&parts.headers)
+}
+
+/// The digest of the `Authorization: Token …` a request carries.
+pub fn token_in(headers: &axum::http::HeaderMap) -> Result<SecretDigest, ApiError> {
+    let header = headers
         .get(header::AUTHORIZATION)
         .ok_or(ApiError::NotAuthenticated)?;
     let value = header.to_str().map_err(|_| ApiError::InvalidToken)?;

@@ -1,54 +1,31 @@
 use super::error::ApiError;
 use super::extract::{ApiJson, Caller};
 use super::pagination::{Page, PageQuery};
+use super::views;
 use crate::accounts::{self, NewUserInput};
-use crate::clock;
-use crate::domain::{Role, User, UserId};
+use crate::domain::UserId;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use serde_json::Value;
 
-/// A user as the API shows it.
-#[derive(Debug, Serialize)]
-pub struct UserView {
-    id: i64,
-    username: String,
-    email: String,
-    role: Role,
-    is_active: bool,
-    date_joined: String,
-}
-
-impl From<User> for UserView {
-    fn from(user: User) -> Self {
-        Self {
-            id: user.id.0,
-            username: user.username.as_str().to_owned(),
-            email: user.email,
-            role: user.role,
-            is_active: true,
-            date_joined: clock::rfc3339(user.date_joined),
-        }
-    }
-}
-
-pub async fn current(Caller(user): Caller) -> Json<UserView> {
-    Json(user.into())
+pub async fn current(Caller(user): Caller) -> Json<Value> {
+    Json(views::user(&user))
 }
 
 pub async fn list(
     State(state): State<AppState>,
     _caller: Caller,
     Query(query): Query<PageQuery>,
-) -> Result<Json<Page<UserView>>, ApiError> {
+) -> Result<Json<Page<Value>>, ApiError> {
     let (count, users) = state
         .store
         .users_page(query.limit(), query.offset())
         .await?;
     let url = format!("{}/api/v1/users/", state.identity.public_origin);
-    let results = users.into_iter().map(UserView::from).collect();
+    let results = users.iter().map(views::user).collect();
     Ok(Json(Page::new(&url, &query, count, results)))
 }
 
@@ -56,9 +33,9 @@ pub async fn retrieve(
     State(state): State<AppState>,
     _caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<UserView>, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let user = state.store.user(user_id(&id)?).await?;
-    user.map(|u| Json(u.into())).ok_or(ApiError::NotFound)
+    user.map(|u| Json(views::user(&u))).ok_or(ApiError::NotFound)
 }
 
 #[derive(Deserialize)]
@@ -73,7 +50,7 @@ pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<CreateUser>,
-) -> Result<(StatusCode, Json<UserView>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller.require_user_manager()?;
     let input = NewUserInput {
         username: body.username.as_deref(),
@@ -87,7 +64,7 @@ pub async fn create(
         by = caller.0.username.as_str(),
         "user added"
     );
-    Ok((StatusCode::CREATED, Json(user.into())))
+    Ok((StatusCode::CREATED, Json(views::user(&user))))
 }
 
 pub async fn destroy(

@@ -3,10 +3,13 @@
 mod email;
 mod field_errors;
 mod new_password;
+pub mod outgoing;
 mod role;
 mod seats;
 mod user;
 mod username;
+mod wa_id;
+pub mod whatsapp;
 
 pub use email::Email;
 pub use field_errors::FieldErrors;
@@ -15,3 +18,4 @@ pub use role::Role;
 pub use seats::{SeatLimit, MAX_SEATS};
 pub use user::{User, UserId};
 pub use username::Username;
+pub use wa_id::WaId;

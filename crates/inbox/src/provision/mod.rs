@@ -31,6 +31,10 @@ pub struct Identity {
     pub public_origin: String,
     pub platform_token: SecretDigest,
     pub form_key: Vec<u8>,
+    /// What 360Dialog's webhooks must carry; without it every webhook is refused.
+    pub inbound_secret: Option<SecretDigest>,
+    /// The business number, `+` and digits, when the platform said it.
+    pub phone_number: Option<String>,
 }
 
 pub async fn apply(store: &Store, file: &Bootstrap, now: UnixSeconds) -> anyhow::Result<Identity> {
@@ -63,6 +67,8 @@ pub async fn apply(store: &Store, file: &Bootstrap, now: UnixSeconds) -> anyhow:
         public_origin: plan.public_origin,
         platform_token: plan.platform_token,
         form_key,
+        inbound_secret: plan.inbound_secret,
+        phone_number: plan.phone_number,
     })
 }
 

@@ -16,6 +16,8 @@ pub struct Plan {
     pub platform_digest: String,
     pub admin: AdminPlan,
     pub configurator: Option<ConfiguratorPlan>,
+    pub inbound_secret: Option<SecretDigest>,
+    pub phone_number: Option<String>,
 }
 
 pub struct AdminPlan {
@@ -88,6 +90,12 @@ impl Plan {
                 activation_expires_at: admin.activation_expires_at,
             },
             configurator,
+            inbound_secret: file
+                .inbound_webhook_secret_sha256
+                .as_deref()
+                .map(|d| digest("inbound_webhook_secret_sha256", d))
+                .transpose()?,
+            phone_number: file.phone_number.clone(),
         })
     }
 }
@@ -135,6 +143,8 @@ mod tests {
             }),
             platform_token_sha256: "ef".repeat(32),
             d360: None,
+            inbound_webhook_secret_sha256: None,
+            phone_number: None,
         }
     }
 

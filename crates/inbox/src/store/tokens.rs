@@ -18,6 +18,14 @@ impl Store {
         insert(&mut conn, user, token, false, now).await
     }
 
+    pub async fn delete_api_token(&self, token: &SecretDigest) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM api_tokens WHERE token_sha256 = ?")
+            .bind(token.as_hex())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn user_of_api_token(&self, token: &SecretDigest) -> anyhow::Result<Option<User>> {
         let row = sqlx::query(
             "SELECT u.id, u.username, u.email, u.role, u.date_joined

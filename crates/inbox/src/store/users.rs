@@ -172,14 +172,20 @@ pub(crate) async fn find_by_role(
 }
 
 pub(crate) fn user_from_row(row: &SqliteRow) -> anyhow::Result<User> {
-    let role: String = row.get("role");
-    let username: String = row.get("username");
+    prefixed_user_from_row(row, "")
+}
+
+/// A user from columns named with a prefix, e.g. `u_id`, `u_username`, … in a join.
+pub(crate) fn prefixed_user_from_row(row: &SqliteRow, prefix: &str) -> anyhow::Result<User> {
+    let column = |name: &str| format!("{prefix}{name}");
+    let role: String = row.get(column("role").as_str());
+    let username: String = row.get(column("username").as_str());
     Ok(User {
-        id: UserId(row.get("id")),
+        id: UserId(row.get(column("id").as_str())),
         username: Username::parse(&username)
             .map_err(|e| anyhow::anyhow!("stored user name {username:?}: {e}"))?,
-        email: row.get("email"),
+        email: row.get(column("email").as_str()),
         role: Role::parse(&role).with_context(|| format!("stored role {role:?}"))?,
-        date_joined: row.get("date_joined"),
+        date_joined: row.get(column("date_joined").as_str()),
     })
 }

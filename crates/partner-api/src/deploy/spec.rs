@@ -56,6 +56,16 @@ pub fn build(
                 api_key: k.expose().to_owned(),
                 messaging_url: messaging_url.to_owned(),
             }),
+            inbound_webhook_secret_sha256: Some(sha256_hex(inbound_webhook_secret(
+                tokens.platform_token,
+            ))),
+            phone_number: instance.phone_number.clone(),
         },
     }
+}
+
+/// The secret 360Dialog sends with every webhook to the instance. Derived from the instance's
+/// platform token, so every deployment step and replica computes the same one without storing it.
+pub fn inbound_webhook_secret(platform_token: &str) -> String {
+    sha256_hex(format!("inbound-webhook:{platform_token}"))
 }

@@ -100,6 +100,8 @@ fn spec(id: &InstanceId) -> InstanceSpec {
             configurator: None,
             platform_token_sha256: sha256_hex("platform"),
             d360: None,
+            inbound_webhook_secret_sha256: None,
+            phone_number: None,
         },
     }
 }

@@ -181,6 +181,11 @@ pub fn time_now() -> i64 {
         .as_secs() as i64
 }
 
+/// The value 360Dialog would send in the inbound webhook secret header.
+pub fn inbound_secret(spec: &Spec) -> String {
+    format!("inbound-secret-{}", spec.instance_id)
+}
+
 /// Writes `bootstrap.json` into `dir`; answers the activation code, configurator and platform
 /// tokens it holds the digests of (derived from the spec, so a restart gets the same ones).
 pub fn write_bootstrap(dir: &TempDir, spec: &Spec) -> [String; 3] {
@@ -218,6 +223,8 @@ fn bootstrap_file(spec: &Spec, [code, configurator, platform]: &[String; 3]) -> 
             api_key: spec.d360_api_key.clone(),
             messaging_url: "http://127.0.0.1:9/".into(),
         }),
+        inbound_webhook_secret_sha256: Some(sha256_hex(inbound_secret(spec))),
+        phone_number: Some("+4915100000001".into()),
     };
     serde_json::to_string_pretty(&bootstrap).expect("serializable")
 }

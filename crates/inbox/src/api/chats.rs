@@ -1,0 +1,152 @@
+//! Conversations: `chats/`, `chats/{wa_id}/`, `persons/`, `contacts/` and `mark_as_received/`.
+
+use super::error::ApiError;
+use super::extract::{Agent, ApiJson};
+use super::pagination::{Page, PageQuery};
+use super::query::{seconds, truthy, wa_id_in_path};
+use super::views;
+use crate::domain::WaId;
+use crate::state::AppState;
+use crate::store::ChatFilter;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ChatsQuery {
+    limit: Option<u32>,
+    offset: Option<u32>,
+    search: Option<String>,
+    unread: Option<String>,
+    assigned_to_me: Option<String>,
+    assigned_group: Option<String>,
+    chat_tag_id: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    _agent: Agent,
+    Query(query): Query<ChatsQuery>,
+) -> Result<Json<Page<Value>>, ApiError> {
+    let page = PageQuery::new(query.limit, query.offset);
+    let url = format!("{}/api/v1/chats/", state.identity.public_origin);
+    // Nothing is assigned or tagged yet: those filters find no chat.
+    let assigned_or_tagged = truthy(query.assigned_to_me.as_deref())
+        || query.assigned_group.as_deref().is_some_and(|g| !g.is_empty())
+        || query.chat_tag_id.as_deref().is_some_and(|t| !t.is_empty());
+    if assigned_or_tagged {
+        return Ok(Json(Page::new(&url, &page, 0, vec![])));
+    }
+    let filter = ChatFilter {
+        search: query.search,
+        unread: truthy(query.unread.as_deref()),
+    };
+    let (count, chats) = state
+        .store
+        .chats_page(&filter, page.limit(), page.offset())
+        .await?;
+    let results = chats
+        .iter()
+        .map(|c| views::chat(c, &state.identity))
+        .collect();
+    Ok(Json(Page::new(&url, &page, count, results)))
+}
+
+pub async fn retrieve(
+    State(state): State<AppState>,
+    _agent: Agent,
+    Path(wa_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let chat = state.store.chat(&wa_id_in_path(&wa_id)?).await?;
+    let chat = chat.ok_or(ApiError::NotFound)?;
+    Ok(Json(views::chat(&chat, &state.identity)))
+}
+
+pub async fn persons(
+    State(state): State<AppState>,
+    _agent: Agent,
+    Query(query): Query<ChatsQuery>,
+) -> Result<Json<Page<Value>>, ApiError> {
+    let page = PageQuery::new(query.limit, query.offset);
+    let filter = ChatFilter {
+        search: query.search,
+        unread: false,
+    };
+    let (count, chats) = state
+        .store
+        .chats_page(&filter, page.limit(), page.offset())
+        .await?;
+    let url = format!("{}/api/v1/persons/", state.identity.public_origin);
+    let results = chats
+        .iter()
+        .map(|c| views::person(&c.wa_id, &c.name, c.last_message_at))
+        .collect();
+    Ok(Json(Page::new(&url, &page, count, results)))
+}
+
+pub async fn person(
+    State(state): State<AppState>,
+    _agent: Agent,
+    Path(wa_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let chat = state.store.chat(&wa_id_in_path(&wa_id)?).await?;
+    let chat = chat.ok_or(ApiError::NotFound)?;
+    Ok(Json(views::person(&chat.wa_id, &chat.name, chat.last_message_at)))
+}
+
+/// No contact provider is connected: an empty page, as get.chat answers without one.
+pub async fn contacts(
+    State(state): State<AppState>,
+    _agent: Agent,
+    Query(query): Query<ChatsQuery>,
+) -> Json<Page<Value>> {
+    let url = format!("{}/api/v1/contacts/", state.identity.public_origin);
+    Json(Page::new(&url, &PageQuery::new(query.limit, query.offset), 0, vec![]))
+}
+
+pub async fn contact(
+    State(state): State<AppState>,
+    _agent: Agent,
+    Path(wa_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let chat = state.store.chat(&wa_id_in_path(&wa_id)?).await?;
+    let person = chat.map(|c| views::person(&c.wa_id, &c.name, c.last_message_at));
+    Ok(Json(json!({"person": person, "contact_provider_results": []})))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MarkAsReceived {
+    customer_wa_id: Option<Value>,
+    timestamp: Option<Value>,
+}
+
+/// `POST /api/v1/mark_as_received/`: the customer's messages up to `timestamp` (default: all)
+/// are no longer new.
+pub async fn mark_as_received(
+    State(state): State<AppState>,
+    _agent: Agent,
+    ApiJson(body): ApiJson<MarkAsReceived>,
+) -> Result<Json<Value>, ApiError> {
+    let wa_id = match &body.customer_wa_id {
+        Some(Value::String(s)) => WaId::parse(s),
+        Some(Value::Number(n)) => WaId::parse(&n.to_string()),
+        _ => None,
+    };
+    let Some(wa_id) = wa_id else {
+        let mut errors = crate::domain::FieldErrors::default();
+        errors.add("customer_wa_id", "A WhatsApp number is required.");
+        return Err(ApiError::Invalid(errors));
+    };
+    let until = match &body.timestamp {
+        Some(Value::Number(n)) => n.as_f64().map(|v| v.floor() as i64),
+        Some(Value::String(s)) => seconds(Some(s)),
+        _ => None,
+    }
+    .unwrap_or(i64::MAX);
+    if !state.store.mark_as_received(&wa_id, until).await? {
+        return Err(ApiError::NotFound);
+    }
+    let chat = state.store.chat(&wa_id).await?.ok_or(ApiError::NotFound)?;
+    Ok(Json(json!({"customer_wa_id": wa_id.as_str(), "new_messages": chat.new_messages})))
+}

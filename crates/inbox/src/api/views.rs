@@ -1,0 +1,122 @@
+//! The objects of get.chat's Integration API, as JSON: User, Person, Message, Chat, Template.
+
+use crate::clock;
+use crate::domain::{Role, User};
+use crate::provision::Identity;
+use crate::store::{ChatRecord, MessageRecord};
+use serde_json::{json, Value};
+
+/// get.chat's User, with this instance's own fields (`role`, `is_active`, `date_joined`) kept
+/// beside it for clients written against them.
+pub fn user(user: &User) -> Value {
+    let profile_role = match user.role {
+        Role::Admin => "admin",
+        Role::Agent => "user",
+        Role::Configurator => "configurator",
+    };
+    json!({
+        "id": user.id.0,
+        "username": user.username.as_str(),
+        "first_name": "",
+        "last_name": "",
+        "email": user.email,
+        "profile": {"role": profile_role, "is_available": true},
+        "groups": [],
+        "permissions": {},
+        "role": user.role,
+        "is_active": true,
+        "date_joined": clock::rfc3339(user.date_joined),
+    })
+}
+
+pub fn person(wa_id: &str, name: &str, last_message_timestamp: i64) -> Value {
+    json!({
+        "wa_id": wa_id,
+        "waba_payload": {"profile": {"name": name}, "wa_id": wa_id},
+        "initials": initials(name),
+        "last_message_timestamp": (last_message_timestamp > 0).then_some(last_message_timestamp),
+    })
+}
+
+pub fn message(message: &MessageRecord, identity: &Identity) -> Value {
+    let mut payload = message.waba_payload.clone();
+    if message.from_us {
+        // The shape of an outgoing Cloud API message as get.chat shows it.
+        payload["timestamp"] = json!(message.timestamp.to_string());
+        if let Some(wamid) = &message.wamid {
+            payload["id"] = json!(wamid);
+        }
+        if let Some(number) = &identity.phone_number {
+            payload["from"] = json!(number.trim_start_matches('+'));
+        }
+    }
+    json!({
+        "id": message.id,
+        "waba_payload": payload,
+        "waba_statuses": {
+            "sent": message.sent_at,
+            "delivered": message.delivered_at,
+            "read": message.read_at,
+            "failed": message.failed_at,
+        },
+        "contact": person(&message.wa_id, &message.contact_name, message.contact_last_message_at),
+        "from_us": message.from_us,
+        "received": message.received,
+        "sender": message.sender.as_ref().map(user),
+        "customer_wa_id": message.wa_id,
+        "timestamp": message.timestamp,
+        "is_failed": message.failed_at.is_some(),
+        "errors": message.errors,
+        "tags": [],
+        "chat_tags": [],
+    })
+}
+
+pub fn chat(chat: &ChatRecord, identity: &Identity) -> Value {
+    json!({
+        "wa_id": chat.wa_id,
+        "contact": person(&chat.wa_id, &chat.name, chat.last_message_at),
+        "new_messages": chat.new_messages,
+        "last_message": chat.last_message.as_ref().map(|m| message(m, identity)),
+        "assigned_to_user": null,
+        "assigned_group": null,
+        "tags": [],
+    })
+}
+
+/// get.chat's Template from 360Dialog's `waba_templates` entry.
+pub fn template(waba: &Value) -> Value {
+    let field = |key: &str| waba.get(key).cloned().unwrap_or(Value::Null);
+    json!({
+        "name": field("name"),
+        "namespace": field("namespace"),
+        "language": field("language"),
+        "category": field("category"),
+        "components": waba.get("components").cloned().unwrap_or_else(|| json!([])),
+        "status": field("status"),
+        "rejected_reason": field("rejected_reason"),
+    })
+}
+
+/// Up to two letters, from the first and last word of a name.
+fn initials(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let first = |w: &&str| w.chars().next();
+    match (words.first().and_then(first), words.last().and_then(first)) {
+        (Some(a), Some(b)) if words.len() > 1 => format!("{a}{b}").to_uppercase(),
+        (Some(a), _) => a.to_uppercase().to_string(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_take_the_first_and_last_word() {
+        assert_eq!(initials("ana maria lopez"), "AL");
+        assert_eq!(initials("Émile"), "É");
+        assert_eq!(initials("  "), "");
+    }
+}
