@@ -66,6 +66,11 @@ pub async fn list(
     Ok(Json(Page::new(&url, &page, count, results)))
 }
 
+/// Any other path under `messages/`: closed to the configurator like the rest, else not found.
+pub async fn elsewhere(_agent: Agent) -> ApiError {
+    ApiError::NotFound
+}
+
 /// `POST /api/v1/messages/`: `201` with the message once 360Dialog took it, `202` when it is
 /// kept to be sent later, `453` outside WhatsApp's customer-service window.
 pub async fn send(

@@ -23,7 +23,7 @@ use crate::bootstrap::INBOUND_WEBHOOK_PATH;
 use crate::messaging::inbound;
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 
 /// Cloud API webhook bodies are small, but 360Dialog may batch several messages in one.
@@ -72,6 +72,7 @@ fn messaging_routes() -> Router<AppState> {
         .route("/api/v1/contacts/{wa_id}/", get(chats::contact))
         .route("/api/v1/mark_as_received/", post(chats::mark_as_received))
         .route("/api/v1/messages/", get(messages::list).post(messages::send))
+        .route("/api/v1/messages/{*rest}", any(messages::elsewhere))
         .route(
             "/api/v1/media/",
             post(media::upload).layer(DefaultBodyLimit::max(media::MAX_UPLOAD_BYTES + 64 * 1024)),

@@ -3,8 +3,10 @@
 
 mod activation;
 mod browser;
+mod messaging;
 mod platform;
 mod process;
+mod push;
 mod sign_in;
 mod support;
 mod users_api;

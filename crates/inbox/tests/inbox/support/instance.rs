@@ -223,7 +223,7 @@ fn bootstrap_file(spec: &Spec, [code, configurator, platform]: &[String; 3]) -> 
             api_key: spec.d360_api_key.clone(),
             messaging_url: "http://127.0.0.1:9/".into(),
         }),
-        inbound_webhook_secret_sha256: Some(sha256_hex(inbound_secret(spec))),
+        inbound_webhook_secret_sha256: Some(sha256_hex(&inbound_secret(spec))),
         phone_number: Some("+4915100000001".into()),
     };
     serde_json::to_string_pretty(&bootstrap).expect("serializable")
