@@ -4,6 +4,7 @@
 
 use crate::accounts::AccountError;
 use crate::domain::FieldErrors;
+use crate::messaging::send::SendError;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -30,7 +31,7 @@ pub enum ApiError {
     #[error("{0}")]
     Upstream(&'static str),
     /// WhatsApp's customer-service window is closed: only a template may be sent.
-    #[error("The customer last wrote more than 24 hours ago (or never): WhatsApp allows only a template message until they write again.")]
+    #[error("{}", SendError::OutsideWindow)]
     OutsideWindow,
     /// The message is stored, and failed: 360Dialog refused it or the instance's key.
     #[error("{reason}")]
@@ -120,6 +121,15 @@ fn internal(e: &anyhow::Error) -> Response {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         Self::MalformedBody(format!("JSON parse error - {}", rejection.body_text()))
+    }
+}
+
+impl From<SendError> for ApiError {
+    fn from(e: SendError) -> Self {
+        match e {
+            SendError::OutsideWindow => Self::OutsideWindow,
+            SendError::Internal(e) => Self::Internal(e),
+        }
     }
 }
 

@@ -5,23 +5,18 @@ use super::extract::{Agent, ApiJson};
 use super::pagination::{Page, PageQuery};
 use super::query::{seconds, tristate};
 use super::views;
-use crate::clock;
-use crate::domain::outgoing::{Outgoing, CUSTOMER_SERVICE_WINDOW_SECS};
+use crate::domain::outgoing::Outgoing;
 use crate::domain::WaId;
 use crate::messaging::outbox::SendOutcome;
+use crate::messaging::send::{self, Sent};
 use crate::state::AppState;
-use crate::store::{MessageFilter, NewOutgoing};
+use crate::store::MessageFilter;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::time::Duration;
-
-/// How long a send request waits for 360Dialog before it answers `202` (the message is kept
-/// and sent as soon as 360Dialog takes it).
-const SEND_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Default, Deserialize)]
 pub struct MessagesQuery {
@@ -79,52 +74,8 @@ pub async fn send(
     ApiJson(request): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
     let outgoing = Outgoing::parse(&request).map_err(ApiError::Invalid)?;
-    let now = clock::now();
-    if !outgoing.is_template() {
-        let chat = state.store.chat(&outgoing.wa_id).await?;
-        let last_inbound = chat.and_then(|c| c.last_inbound_at);
-        if !last_inbound.is_some_and(|at| now - at < CUSTOMER_SERVICE_WINDOW_SECS) {
-            return Err(ApiError::OutsideWindow);
-        }
-    }
-    let id = state
-        .store
-        .enqueue_outgoing(&NewOutgoing {
-            wa_id: &outgoing.wa_id,
-            kind: &outgoing.kind,
-            payload: &outgoing.body,
-            search_text: &outgoing.search_text(),
-            sender: Some(user.id),
-            timestamp: now,
-        })
-        .await?;
-    let outbox = &state.messaging.outbox;
-    let outcome = outbox.outcome_of(id);
-    outbox.wake();
-    let pending = || SendOutcome::Deferred("360Dialog has not answered yet; the message is queued.".into());
-    // The sender may have taken the message before the outcome was asked for: the store knows.
-    let message = state.store.message(id).await?.ok_or(ApiError::NotFound)?;
-    let outcome = if message.wamid.is_some() || message.failed_at.is_some() {
-        pending()
-    } else {
-        match tokio::time::timeout(SEND_WAIT, outcome).await {
-            Ok(Ok(outcome)) => outcome,
-            _ => pending(),
-        }
-    };
-    outbox.forget(id);
-    answer(&state, id, outcome).await
-}
-
-async fn answer(state: &AppState, id: i64, outcome: SendOutcome) -> Result<Response, ApiError> {
-    let message = state.store.message(id).await?.ok_or(ApiError::NotFound)?;
-    let outcome = match (&outcome, &message.wamid, &message.errors) {
-        (SendOutcome::Deferred(_), Some(_), _) => SendOutcome::Sent,
-        (SendOutcome::Deferred(_), None, Some(errors)) if message.failed_at.is_some() => {
-            SendOutcome::Refused(failure_reason(errors))
-        }
-        _ => outcome,
-    };
+    let Sent { message, outcome } = send::send(&state, &user, &outgoing).await?;
+    let id = message.id;
     match outcome {
         SendOutcome::Sent => Ok((
             StatusCode::CREATED,
@@ -146,12 +97,4 @@ async fn answer(state: &AppState, id: i64, outcome: SendOutcome) -> Result<Respo
                 .into(),
         }),
     }
-}
-
-fn failure_reason(errors: &Value) -> String {
-    errors
-        .pointer("/0/details")
-        .and_then(Value::as_str)
-        .unwrap_or("The message was not sent.")
-        .to_owned()
 }

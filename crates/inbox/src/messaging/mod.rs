@@ -7,6 +7,7 @@ pub mod inbound;
 pub mod media_files;
 pub mod media_kind;
 pub mod outbox;
+pub mod send;
 pub mod templates;
 
 use d360::D360Client;
