@@ -75,37 +75,59 @@ pub fn not_ready(status: InstanceStatus, path: &str) -> Response {
     response
 }
 
-pub fn unavailable(path: &str) -> Response {
+/// `{"detail"}` for API clients, a page for people.
+fn answer(
+    status: StatusCode,
+    path: &str,
+    detail: &str,
+    (title, message, refresh): (&str, &str, bool),
+) -> Response {
     if is_api(path) {
-        return (
-            StatusCode::BAD_GATEWAY,
-            Json(json!({"detail": "The inbox did not answer."})),
-        )
-            .into_response();
+        return (status, Json(json!({ "detail": detail }))).into_response();
     }
-    (
+    (status, Html(page(title, message, refresh))).into_response()
+}
+
+pub fn unavailable(path: &str) -> Response {
+    answer(
         StatusCode::BAD_GATEWAY,
-        Html(page(
+        path,
+        "The inbox did not answer.",
+        (
             "Inbox not answering",
             "The inbox did not answer. Please try again in a moment.",
             true,
-        )),
+        ),
     )
-        .into_response()
 }
 
 pub fn timed_out(path: &str) -> Response {
-    if is_api(path) {
-        return (
-            StatusCode::GATEWAY_TIMEOUT,
-            Json(json!({"detail": "The inbox did not answer in time."})),
-        )
-            .into_response();
-    }
-    let message = "The inbox did not answer in time. Please try again in a moment.";
-    (
+    answer(
         StatusCode::GATEWAY_TIMEOUT,
-        Html(page("Inbox not answering", message, false)),
+        path,
+        "The inbox did not answer in time.",
+        (
+            "Inbox not answering",
+            "The inbox did not answer in time. Please try again in a moment.",
+            false,
+        ),
     )
-        .into_response()
+}
+
+/// An instance at its limit of open websockets (see `sockets::PER_INSTANCE`).
+pub fn too_many_sockets(path: &str) -> Response {
+    let mut response = answer(
+        StatusCode::SERVICE_UNAVAILABLE,
+        path,
+        "The inbox has too many open connections.",
+        (
+            "Inbox busy",
+            "The inbox has too many open connections. Please try again in a moment.",
+            false,
+        ),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+    response
 }
