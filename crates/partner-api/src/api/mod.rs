@@ -68,7 +68,7 @@ pub fn router(state: AppState, sandbox: bool) -> Router {
         .routes(routes!(webhook_secret::get))
         .routes(routes!(webhook_secret::rotate))
         .split_for_parts();
-    let emulator = sandbox.then(|| crate::d360::emulator::router(state.db.clone()));
+    let emulator = sandbox.then(|| crate::d360::emulator::router(state.clone()));
     let router = match emulator {
         Some(emulator) => router.nest(crate::d360::emulator::MOUNT, emulator),
         None => router,

@@ -1,4 +1,10 @@
-//! The keys the 360Dialog emulator of the sandbox has issued.
+//! The state of the sandbox's 360Dialog emulator: here the keys it has issued; its messaging
+//! state in the submodules.
+
+pub mod media;
+pub mod messages;
+pub mod outages;
+pub mod webhooks;
 
 use super::Db;
 use crate::crypto::random_alphanumeric;
