@@ -110,6 +110,21 @@ pub enum SandboxCommand {
         #[arg(long, env = "PARTNER_API_URL", default_value = "http://127.0.0.1:8000")]
         api_url: String,
     },
+    /// Send a text from a simulated customer to a sandbox channel: the Cloud API webhook goes to
+    /// the URL the channel registered. Prints `{"id","status"}` (the status the webhook got).
+    Inbound {
+        channel_id: String,
+        /// The customer's WhatsApp number, digits.
+        #[arg(long)]
+        from: String,
+        /// The customer's profile name. Default: the number.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        text: String,
+    },
+    /// Print, as JSON, every message a sandbox channel's key sent, oldest first.
+    Sent { channel_id: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! The operator commands: they act on the same database as `serve`, also while it runs.
 
 use crate::cli::{ImagesCommand, KeysCommand, PartnersCommand, SandboxCommand, StorageArgs};
+use crate::d360::emulator::customer::{self, Content, Inbound};
 use crate::d360::{emulator, D360Client};
 use crate::domain::ChannelId;
 use crate::domain::PartnerId;
@@ -112,8 +113,9 @@ pub async fn keys(storage: &StorageArgs, command: KeysCommand) -> anyhow::Result
     Ok(())
 }
 
-/// Calls the emulated hub of a running `serve` exactly as the platform calls 360Dialog.
-pub async fn sandbox(command: SandboxCommand) -> anyhow::Result<()> {
+/// `d360-key` calls the emulated hub of a running `serve` exactly as the platform calls
+/// 360Dialog; the customer simulator works on the database, as the emulator itself does.
+pub async fn sandbox(storage: &StorageArgs, command: SandboxCommand) -> anyhow::Result<()> {
     match command {
         SandboxCommand::D360Key {
             channel_id,
@@ -134,6 +136,31 @@ pub async fn sandbox(command: SandboxCommand) -> anyhow::Result<()> {
                 "360Dialog API key for sandbox channel {channel}: {}",
                 key.expose()
             );
+        }
+        SandboxCommand::Inbound {
+            channel_id,
+            from,
+            name,
+            text,
+        } => {
+            let db = storage.open(2).await?;
+            let inbound = Inbound {
+                from,
+                name,
+                content: Content::Text(text),
+                at: None,
+            };
+            let received =
+                customer::send(&db, &emulator::webhook_client(), &channel_id, inbound).await;
+            db.close().await;
+            let answer = received?.answer().map_err(anyhow::Error::msg)?;
+            println!("{}", serde_json::to_string_pretty(&answer)?);
+        }
+        SandboxCommand::Sent { channel_id } => {
+            let db = storage.open(2).await?;
+            let sent = customer::sent(&db, &channel_id).await;
+            db.close().await;
+            println!("{}", serde_json::to_string_pretty(&sent?)?);
         }
     }
     Ok(())

@@ -16,7 +16,7 @@ async fn main() -> ExitCode {
         },
         Command::Partners(command) => commands::partners(&cli.storage, command).await,
         Command::Keys(command) => commands::keys(&cli.storage, command).await,
-        Command::Sandbox(command) => commands::sandbox(command).await,
+        Command::Sandbox(command) => commands::sandbox(&cli.storage, command).await,
         Command::Images(command) => commands::images(command).await,
     };
     match result {
