@@ -169,26 +169,39 @@ impl D360Client {
             })
     }
 
-    /// The phone number a key sends from, from the messaging API's health status. A `401` means
-    /// the key is invalid.
-    pub async fn key_phone_number(
+    /// A call of the messaging API with the number's key; `401` and `403` mean the key is invalid.
+    async fn messaging(
         &self,
-        messaging_url: &str,
+        request: reqwest::RequestBuilder,
         key: &D360ApiKey,
-    ) -> Result<PhoneNumber, D360Error> {
-        let url = format!("{}/health_status", messaging_url.trim_end_matches('/'));
-        let response = self
-            .http
-            .get(url)
+        what: &str,
+    ) -> Result<reqwest::Response, D360Error> {
+        let response = request
             .header("D360-API-KEY", key.expose())
             .send()
             .await
             .map_err(unavailable)?;
         match response.status() {
-            s if s.is_success() => {}
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => return Err(D360Error::InvalidKey),
-            s => return Err(classify(s, "checking the API key")),
+            s if s.is_success() => Ok(response),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(D360Error::InvalidKey),
+            s => Err(classify(s, what)),
         }
+    }
+
+    fn messaging_url(messaging_url: &str, path: &str) -> String {
+        format!("{}{path}", messaging_url.trim_end_matches('/'))
+    }
+
+    /// The phone number a key sends from, from the messaging API's health status.
+    pub async fn key_phone_number(
+        &self,
+        messaging_url: &str,
+        key: &D360ApiKey,
+    ) -> Result<PhoneNumber, D360Error> {
+        let url = Self::messaging_url(messaging_url, "/health_status");
+        let response = self
+            .messaging(self.http.get(url), key, "checking the API key")
+            .await?;
         let body: Value = response
             .json()
             .await
@@ -208,5 +221,27 @@ impl D360Client {
             .ok_or_else(|| {
                 D360Error::Unexpected("no PHONE_NUMBER entity with a phone_number".into())
             })
+    }
+
+    /// Tells 360Dialog where to deliver the number's webhooks and which headers to send with
+    /// them; it replaces the number's previous registration.
+    pub async fn register_webhook(
+        &self,
+        messaging_url: &str,
+        key: &D360ApiKey,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<(), D360Error> {
+        let headers: serde_json::Map<String, Value> = headers
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), Value::from(*value)))
+            .collect();
+        let request = self
+            .http
+            .post(Self::messaging_url(messaging_url, "/v1/configs/webhook"))
+            .json(&serde_json::json!({"url": url, "headers": headers}));
+        self.messaging(request, key, "registering the webhook")
+            .await
+            .map(drop)
     }
 }

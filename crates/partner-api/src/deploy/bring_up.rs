@@ -1,9 +1,11 @@
 //! Bringing an instance up from wherever an earlier run stopped: its number claimed, its key,
-//! the instance running and healthy, then `ready` with its events. Shared by the deployment and by
+//! the instance running and healthy, registered with 360Dialog for its inbound messages, then
+//! `ready` with its events. Shared by the deployment and by
 //! the update that repairs a failed instance; every step is skipped when already done.
 
 use super::health::{wait_healthy, Health};
 use super::runtime::ensure_running;
+use super::spec::inbound_webhook_secret;
 use super::step::Step;
 use super::Deployer;
 use crate::d360::PhoneNumber;
@@ -12,6 +14,7 @@ use crate::store::deployments;
 use crate::store::instances::{self, Instance};
 use crate::store::jobs::ClaimedJob;
 use crate::store::partners::{self, HubCredentials};
+use inbox::bootstrap::{INBOUND_SECRET_HEADER, INBOUND_WEBHOOK_PATH};
 
 /// The partner's 360Dialog credentials, or the 704 that tells the operator to set them.
 pub async fn hub_of(ctx: &Deployer, instance: &Instance) -> Result<HubCredentials, Step> {
@@ -87,8 +90,13 @@ pub async fn bring_up(
     }
 
     let with_configurator = instance.configurator_user_name.is_some();
-    let (with_tokens, _) =
+    let (with_tokens, platform_token) =
         deployments::secrets_with_tokens(&ctx.db, &instance.id, with_configurator).await?;
+    let key = with_tokens
+        .d360_api_key
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("the instance has no 360Dialog key stored"))?;
+    register_inbound(ctx, &instance, hub, key, &platform_token).await?;
     let configurator_token = with_tokens.configurator_token;
     let activation_url = ctx
         .urls
@@ -107,6 +115,31 @@ pub async fn bring_up(
         crate::metrics::deployment_finished("ready");
     }
     Ok(())
+}
+
+/// Registers the instance with 360Dialog as the receiver of its number's messages and statuses,
+/// with the secret header that proves a webhook is 360Dialog's. Registering again is harmless.
+pub async fn register_inbound(
+    ctx: &Deployer,
+    instance: &Instance,
+    hub: &HubCredentials,
+    key: &D360ApiKey,
+    platform_token: &str,
+) -> Result<(), Step> {
+    let url = format!(
+        "{}{INBOUND_WEBHOOK_PATH}",
+        ctx.urls.origin(&instance.subdomain)
+    );
+    let secret = inbound_webhook_secret(platform_token);
+    ctx.d360
+        .register_webhook(
+            &hub.messaging_url,
+            key,
+            &url,
+            &[(INBOUND_SECRET_HEADER, &secret)],
+        )
+        .await
+        .map_err(|e| Step::from_d360(e, &instance.id, instance.channel_id.as_deref()))
 }
 
 /// The number the instance will serve: the channel's, the key's, and when both are given they

@@ -1,8 +1,8 @@
-//! Applying a partner's PATCH: a new 360Dialog key (its number checked again) and/or a new seat
-//! limit. A running instance gets the change at once and stays up; a failed one is deployed again
+//! Applying a partner's PATCH: a new 360Dialog key (its number checked again, the instance
+//! registered with it for inbound messages) and/or a new seat limit. A running instance gets the change at once and stays up; a failed one is deployed again
 //! with it. A refused change leaves the instance as it was, with the errors recorded and sent.
 
-use super::bring_up::{bring_up, channel_of, claim, hub_of, phone_number};
+use super::bring_up::{bring_up, channel_of, claim, hub_of, phone_number, register_inbound};
 use super::platform::push_settings;
 use super::runtime::ensure_running;
 use super::step::Step;
@@ -129,6 +129,9 @@ async fn apply(
         }),
     };
     push_settings(ctx, &endpoint, &platform_token, &settings).await?;
+    if let Some(key) = &change.key {
+        register_inbound(ctx, &instance, &hub, key, &platform_token).await?;
+    }
     deployments::complete_updated(&ctx.db, job, &instance).await?;
     Ok(())
 }
