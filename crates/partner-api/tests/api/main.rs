@@ -26,4 +26,5 @@ mod private_dockerd;
 mod process;
 mod processes;
 mod receiver;
+mod sandbox_messaging;
 mod smtp_sink;
