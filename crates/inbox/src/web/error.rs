@@ -25,6 +25,8 @@ pub enum WebError {
     ActivationUsed,
     #[error("activation link expired")]
     ActivationExpired,
+    #[error("a received file could not be fetched from 360Dialog")]
+    MediaUnavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -59,6 +61,12 @@ impl IntoResponse for WebError {
                 StatusCode::GONE,
                 "This link has expired",
                 "Activation links work for a limited time. Ask your provider for a new one.",
+                None,
+            ),
+            Self::MediaUnavailable => (
+                StatusCode::BAD_GATEWAY,
+                "This file is not here yet",
+                "It could not be fetched from 360Dialog yet. Try again in a moment.",
                 None,
             ),
             Self::Internal(e) => {

@@ -1,15 +1,25 @@
-//! The web inbox: conversations of the shared WhatsApp number (none yet).
+//! The web inbox: the conversations of the shared WhatsApp number, and one of them opened.
 
+use super::chat_list::ChatList;
+use super::chat_page::{wa_id_of, ChatPage};
 use super::error::WebError;
-use super::layout::{page, post_button, seat_meter};
+use super::inbox_send::SentQuery;
+use super::layout::{page, post_button, reloading_page, seat_meter};
+use super::list_query::ListQuery;
 use super::session::InboxSession;
+use crate::clock;
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{Path, Query, State};
 use maud::{html, Markup};
+
+/// How often the list reloads itself while no conversation is open, so that new conversations
+/// appear (live updates over the websocket will replace it).
+const LIST_RELOAD_SECS: u32 = 5;
 
 pub async fn home(
     State(state): State<AppState>,
     InboxSession(session): InboxSession,
+    Query(query): Query<ListQuery>,
 ) -> Result<Markup, WebError> {
     let seats_in_use = state.store.seats_in_use().await?;
     let seat_limit = state
@@ -18,27 +28,52 @@ pub async fn home(
         .await?
         .max_number_of_seats
         .get();
-    let csrf_token = session.csrf_token(&state);
-    let right = html! {
-        span.who { "Signed in as " strong.signed-in-user { (session.user.username.as_str()) } }
-        (post_button("/inbox/logout", &csrf_token, "Sign out", "link"))
+    let list = ChatList::load(&state, query.view(), None).await?;
+    let content = html! {
+        (seat_meter(seats_in_use, seat_limit))
+        section.card.inbox {
+            (list.render(clock::now()))
+            div.inbox-chat.placeholder { p { "Select a conversation to read and reply." } }
+        }
     };
-    Ok(page(
+    let csrf_token = session.csrf_token(&state);
+    let username = session.user.username.as_str();
+    Ok(inbox_frame(
         "Web Inbox",
-        "Web Inbox",
-        right,
-        html! {
-            (seat_meter(seats_in_use, seat_limit))
-            section.card.inbox {
-                div.inbox-list {
-                    h2 { "Conversations" }
-                    div.empty {
-                        strong { "No conversations yet" }
-                        "Messages sent to your WhatsApp Business number will appear here."
-                    }
-                }
-                div.inbox-chat { p { "Select a conversation to read and reply." } }
-            }
-        },
+        &csrf_token,
+        username,
+        Some(LIST_RELOAD_SECS),
+        content,
     ))
+}
+
+pub async fn chat(
+    State(state): State<AppState>,
+    InboxSession(session): InboxSession,
+    Path(wa_id): Path<String>,
+    Query(query): Query<ListQuery>,
+    Query(sent): Query<SentQuery>,
+) -> Result<Markup, WebError> {
+    let wa_id = wa_id_of(&wa_id)?;
+    let mut chat = ChatPage::load(&state, &session, &wa_id, query.view()).await?;
+    chat.notice = sent.notice(&chat.messages);
+    Ok(chat.render())
+}
+
+/// A page of the web inbox, with who is signed in and the way out in the top bar.
+pub fn inbox_frame(
+    title: &str,
+    csrf_token: &str,
+    username: &str,
+    reload_every: Option<u32>,
+    content: Markup,
+) -> Markup {
+    let right = html! {
+        span.who { "Signed in as " strong.signed-in-user { (username) } }
+        (post_button("/inbox/logout", csrf_token, "Sign out", "link"))
+    };
+    match reload_every {
+        Some(seconds) => reloading_page(seconds, title, "Web Inbox", right, content),
+        None => page(title, "Web Inbox", right, content),
+    }
 }

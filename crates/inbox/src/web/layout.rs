@@ -23,6 +23,28 @@ pub enum Tone {
 
 /// A whole page: the top bar (brand on the left, `right` on the right) above `content`.
 pub fn page(title: &str, area_name: &str, right: Markup, content: Markup) -> Markup {
+    frame(title, area_name, None, right, content)
+}
+
+/// A page that reloads itself every `seconds`: the pages run no script, so this is how one
+/// shows what arrived meanwhile.
+pub fn reloading_page(
+    seconds: u32,
+    title: &str,
+    area_name: &str,
+    right: Markup,
+    content: Markup,
+) -> Markup {
+    frame(title, area_name, Some(seconds), right, content)
+}
+
+fn frame(
+    title: &str,
+    area_name: &str,
+    reload_every: Option<u32>,
+    right: Markup,
+    content: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -30,6 +52,7 @@ pub fn page(title: &str, area_name: &str, right: Markup, content: Markup) -> Mar
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="referrer" content="no-referrer";
+                @if let Some(seconds) = reload_every { meta http-equiv="refresh" content=(seconds); }
                 title { (title) " · WhatsApp Inbox" }
                 link rel="stylesheet" href="/assets/inbox.css";
             }

@@ -3,12 +3,21 @@
 mod activation;
 mod admin;
 mod admin_view;
+mod bubble;
+mod chat_list;
+mod chat_page;
+mod composer;
 mod csrf;
 mod error;
 mod inbox;
+mod inbox_send;
 mod layout;
+mod list_query;
 mod login;
+mod media;
 mod session;
+mod summary;
+mod when;
 
 pub use error::{not_found, WebError};
 
@@ -42,11 +51,15 @@ pub fn router() -> Router<AppState> {
             get(login::inbox_form).post(login::inbox_submit),
         )
         .route("/inbox/logout", post(login::inbox_logout))
+        .route("/inbox/chats/{wa_id}", get(inbox::chat))
+        .route("/inbox/chats/{wa_id}/send", post(inbox_send::send))
+        .route("/inbox/media/{id}", get(media::file))
         .layer(middleware::map_response(page_headers));
     pages.route("/assets/inbox.css", get(stylesheet))
 }
 
 /// Pages carry secrets (CSRF tokens, user lists): never cached, never framed, no inline script.
+/// A handler that sets its own policy or caching (the media files) keeps it.
 async fn page_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     let set = [
@@ -60,7 +73,9 @@ async fn page_headers(mut response: Response) -> Response {
         ),
     ];
     for (name, value) in set {
-        headers.insert(name, HeaderValue::from_static(value));
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
     }
     response
 }

@@ -11,3 +11,4 @@ mod sign_in;
 mod support;
 mod users_api;
 mod web_forms;
+mod web_inbox;

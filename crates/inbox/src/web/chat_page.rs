@@ -1,0 +1,171 @@
+//! One conversation, with the list beside it: what the page needs, read once, and how it looks.
+
+use super::bubble::bubble;
+use super::chat_list::ChatList;
+use super::composer::{composer, template_form, Draft, TemplateChoice, OFFERED_TEMPLATES};
+use super::error::WebError;
+use super::inbox::inbox_frame;
+use super::layout::{notice, Tone};
+use super::list_query::ListView;
+use super::session::WebSession;
+use super::when;
+use crate::clock;
+use crate::domain::outgoing::Outgoing;
+use crate::domain::WaId;
+use crate::messaging::send::window_is_open;
+use crate::state::AppState;
+use crate::store::{ChatRecord, MessageFilter, MessageRecord};
+use maud::{html, Markup};
+use serde_json::json;
+
+/// Messages a conversation shows: the newest ones.
+const SHOWN_MESSAGES: u32 = 50;
+
+pub struct ChatPage {
+    pub chat: ChatRecord,
+    pub list: ChatList,
+    /// Oldest first.
+    pub messages: Vec<MessageRecord>,
+    pub total_messages: u32,
+    pub window_open: bool,
+    pub templates: Vec<TemplateChoice>,
+    pub notice: Option<(Tone, String)>,
+    pub draft: Draft,
+    csrf_token: String,
+    username: String,
+}
+
+/// The chat's number from the address; anything else is not a page.
+pub fn wa_id_of(raw: &str) -> Result<WaId, WebError> {
+    WaId::parse(raw).ok_or(WebError::NotFound)
+}
+
+impl ChatPage {
+    /// Opening the conversation counts as reading it: its messages are marked received.
+    pub async fn load(
+        state: &AppState,
+        session: &WebSession,
+        wa_id: &WaId,
+        view: ListView,
+    ) -> Result<Self, WebError> {
+        if !state.store.mark_as_received(wa_id, i64::MAX).await? {
+            return Err(WebError::NotFound);
+        }
+        let chat = state.store.chat(wa_id).await?.ok_or(WebError::NotFound)?;
+        let list = ChatList::load(state, view, Some(chat.wa_id.clone())).await?;
+        let filter = MessageFilter {
+            wa_id: Some(wa_id.clone()),
+            ..MessageFilter::default()
+        };
+        let (total_messages, mut messages) = state
+            .store
+            .messages_page(&filter, SHOWN_MESSAGES, 0)
+            .await?;
+        messages.reverse();
+        let window_open = window_is_open(state, &text_probe(wa_id)?).await?;
+        let templates = if window_open {
+            Vec::new()
+        } else {
+            let (_, all) = state.store.templates_page(OFFERED_TEMPLATES, 0).await?;
+            all.iter().filter_map(TemplateChoice::of).collect()
+        };
+        Ok(Self {
+            chat,
+            list,
+            messages,
+            total_messages,
+            window_open,
+            templates,
+            notice: None,
+            draft: Draft::default(),
+            csrf_token: session.csrf_token(state),
+            username: session.user.username.as_str().to_owned(),
+        })
+    }
+
+    pub fn render(&self) -> Markup {
+        let number = format!("+{}", self.chat.wa_id);
+        let name = Some(self.chat.name.trim()).filter(|n| !n.is_empty());
+        let title = name.unwrap_or(&number);
+        let content = html! {
+            section.card.inbox.with-chat {
+                (self.list.render(clock::now()))
+                div.inbox-chat.conversation {
+                    header.chat-head {
+                        a.back href={ "/inbox/" (self.list.view.query_string()) } { "← Conversations" }
+                        div.chat-title {
+                            h1 { (title) }
+                            @if name.is_some() { span.muted { (number) } }
+                        }
+                        a.refresh href=(self.path()) title="Show new messages" { "Refresh" }
+                    }
+                    (self.messages())
+                    div.chat-foot {
+                        @if let Some((tone, text)) = &self.notice { (notice(*tone, text)) }
+                        (self.foot())
+                    }
+                }
+            }
+        };
+        inbox_frame(title, &self.csrf_token, &self.username, None, content)
+    }
+
+    fn messages(&self) -> Markup {
+        let hidden = self
+            .total_messages
+            .saturating_sub(self.messages.len() as u32);
+        html! {
+            // Laid out bottom-up, so the newest messages are in view without a script.
+            div.messages {
+                div.messages-inner {
+                    @if hidden > 0 {
+                        p.older-note { (hidden) " older messages are not shown here." }
+                    }
+                    @if self.messages.is_empty() { p.older-note { "No messages yet." } }
+                    @for (day, message) in with_day_breaks(&self.messages, clock::now()) {
+                        @if let Some(day) = day { div.day { span { (day) } } }
+                        (bubble(message))
+                    }
+                }
+            }
+        }
+    }
+
+    fn foot(&self) -> Markup {
+        let action = format!("{}/send{}", self.base(), self.list.view.query_string());
+        if self.window_open {
+            composer(&action, &self.csrf_token, &self.draft)
+        } else {
+            template_form(&action, &self.csrf_token, &self.templates, &self.draft)
+        }
+    }
+
+    fn base(&self) -> String {
+        format!("/inbox/chats/{}", self.chat.wa_id)
+    }
+
+    /// This page again, with the list as it is.
+    pub fn path(&self) -> String {
+        format!("{}{}", self.base(), self.list.view.query_string())
+    }
+}
+
+/// Each message with the name of its day when it is the first of that day.
+fn with_day_breaks(messages: &[MessageRecord], now: i64) -> Vec<(Option<String>, &MessageRecord)> {
+    let mut previous: Option<String> = None;
+    messages
+        .iter()
+        .map(|message| {
+            let day = when::day(message.timestamp, now);
+            let first = previous.as_ref() != Some(&day);
+            previous = Some(day.clone());
+            (first.then_some(day), message)
+        })
+        .collect()
+}
+
+/// The window rule lives in `window_is_open`; it is asked about a text to this number.
+fn text_probe(wa_id: &WaId) -> anyhow::Result<Outgoing> {
+    let probe = json!({"wa_id": wa_id.as_str(), "type": "text", "text": {"body": "?"}});
+    Outgoing::parse(&probe).map_err(|e| anyhow::anyhow!("a text probe is refused: {e:?}"))
+}

@@ -1,0 +1,155 @@
+//! The foot of a conversation: a text composer while WhatsApp's 24-hour window is open, else the
+//! templates this simple form can send.
+
+use super::layout::{csrf_field, notice, Tone};
+use super::summary::{clip, text_at};
+use serde_json::Value;
+
+use maud::{html, Markup};
+
+/// Templates the form offers, in the store's order (by name).
+pub const OFFERED_TEMPLATES: u32 = 100;
+
+/// What the person typed or chose, kept when the page comes back with an error.
+#[derive(Default)]
+pub struct Draft {
+    pub body: String,
+    pub template: String,
+    pub error: Option<String>,
+}
+
+/// A template as the form offers it.
+pub struct TemplateChoice {
+    pub name: String,
+    pub language: String,
+    pub text: String,
+    /// Why this form cannot send it, if it cannot.
+    pub unsendable: Option<&'static str>,
+}
+
+impl TemplateChoice {
+    /// `None` for an entry without a name or a language.
+    pub fn of(waba: &Value) -> Option<Self> {
+        let name = text_at(waba, "/name")?;
+        let language = text_at(waba, "/language")?;
+        let components = waba.get("components").cloned().unwrap_or(Value::Null);
+        let body = components
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| text_at(c, "/type").is_some_and(|t| t.eq_ignore_ascii_case("body")));
+        let status = text_at(waba, "/status").unwrap_or("approved");
+        let media_header = components.as_array().into_iter().flatten().any(|c| {
+            let format = text_at(c, "/format").unwrap_or("text");
+            !format.eq_ignore_ascii_case("text")
+        });
+        // Variables may hide in the body, a header or a button's URL: look everywhere.
+        let unsendable = if !status.eq_ignore_ascii_case("approved") {
+            Some("not approved")
+        } else if components.to_string().contains("{{") {
+            Some("has variables")
+        } else if media_header {
+            Some("has a media header")
+        } else {
+            None
+        };
+        Some(Self {
+            name: name.to_owned(),
+            language: language.to_owned(),
+            text: body
+                .and_then(|b| text_at(b, "/text"))
+                .unwrap_or_default()
+                .to_owned(),
+            unsendable,
+        })
+    }
+
+    /// The value of its option: language codes have no `:`, so the first one splits it.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.language, self.name)
+    }
+}
+
+pub fn composer(action: &str, csrf_token: &str, draft: &Draft) -> Markup {
+    html! {
+        form.composer method="post" action=(action) {
+            (csrf_field(csrf_token))
+            input type="hidden" name="type" value="text";
+            label.composer-field {
+                span.visually-hidden { "Message" }
+                textarea name="body" rows="2" maxlength="4096" required placeholder="Type a message"
+                    aria-invalid=[draft.error.as_ref().map(|_| "true")] { (draft.body) }
+            }
+            button type="submit" { "Send" }
+        }
+        @if let Some(error) = &draft.error { p.field-error role="alert" { (error) } }
+    }
+}
+
+pub fn template_form(
+    action: &str,
+    csrf_token: &str,
+    templates: &[TemplateChoice],
+    draft: &Draft,
+) -> Markup {
+    let explanation = "The customer last wrote more than 24 hours ago (or never): WhatsApp allows \
+         only template messages until they write again.";
+    let sendable = templates.iter().filter(|t| t.unsendable.is_none()).count();
+    html! {
+        div.window-closed {
+            (notice(Tone::Info, explanation))
+            @if sendable == 0 {
+                p.hint { "No template can be sent from here yet: the number has no approved \
+                    template without variables. Templates are copied from 360Dialog." }
+            } @else {
+                form.template-form method="post" action=(action) {
+                    (csrf_field(csrf_token))
+                    input type="hidden" name="type" value="template";
+                    label {
+                        "Template"
+                        select name="template" required {
+                            @for t in templates {
+                                option value=(t.key()) disabled[t.unsendable.is_some()]
+                                    selected[t.key() == draft.template] {
+                                    (t.name) " (" (t.language) ")"
+                                    @if let Some(why) = t.unsendable { " — " (why) }
+                                    @else if !t.text.is_empty() { " — " (clip(&t.text, 60)) }
+                                }
+                            }
+                        }
+                    }
+                    button type="submit" { "Send template" }
+                }
+            }
+            @if let Some(error) = &draft.error { p.field-error role="alert" { (error) } }
+            p.hint {
+                "Only templates without variables (such as {{1}}) and without a media header can \
+                 be sent from this form; send the others through the API."
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn template(status: &str, components: Value) -> Option<&'static str> {
+        let waba = json!({"name": "t", "language": "en_US", "status": status,
+                          "components": components});
+        TemplateChoice::of(&waba).unwrap().unsendable
+    }
+
+    #[test]
+    fn only_approved_templates_without_variables_or_media_can_be_sent() {
+        let plain = json!([{"type": "BODY", "text": "Hello, we are open again."}]);
+        assert_eq!(template("APPROVED", plain.clone()), None);
+        assert_eq!(template("PENDING", plain), Some("not approved"));
+        let variable = json!([{"type": "BODY", "text": "Hello {{1}}"}]);
+        assert_eq!(template("APPROVED", variable), Some("has variables"));
+        let image = json!([{"type": "HEADER", "format": "IMAGE"}, {"type": "BODY", "text": "Hi"}]);
+        assert_eq!(template("APPROVED", image), Some("has a media header"));
+        assert!(TemplateChoice::of(&json!({"name": "no_language"})).is_none());
+    }
+}
