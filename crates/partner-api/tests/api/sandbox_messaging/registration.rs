@@ -1,7 +1,7 @@
 //! The control plane registers every instance for its inbound messages; the messaging API
 //! answers only live keys; every number has its templates.
 
-use super::{messaging, register, MOUNT};
+use super::{customer_writes, messaging, register, MOUNT};
 use crate::support::{json, Backend, TestApp, SANDBOX_KEY};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -37,6 +37,18 @@ async fn a_deployed_instance_is_registered_for_its_inbound_messages_and_again_wi
     assert!(
         secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit()),
         "{secret}"
+    );
+
+    let (status, answer) = customer_writes(
+        &app,
+        "InboundCH",
+        json!({"from": "4915100000008", "name": "Fay", "text": "Hello inbox"}),
+    )
+    .await;
+    assert_eq!(
+        (status, &answer["status"]),
+        (200, &json!(200)),
+        "the instance accepts 360Dialog's webhook: {answer}"
     );
 
     register(&app, &key, "http://127.0.0.1:9/elsewhere", json!({})).await;
