@@ -41,7 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         startup_ms = started.elapsed().as_millis() as u64,
         "serving"
     );
-    let state = AppState::new(store.clone(), identity, &cli.data_dir)?;
+    let state = AppState::new(store.clone(), identity, &cli.data_dir);
     messaging::start(&state);
     let app = router(state);
     serve(listener, app, parent_to_watch).await?;
@@ -56,6 +56,10 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            push::upgrade_at_root,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             misdirected::refuse_misdirected,

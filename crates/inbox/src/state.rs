@@ -17,14 +17,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, identity: Identity, data_dir: &Path) -> anyhow::Result<Self> {
-        Ok(Self {
+    pub fn new(store: Store, identity: Identity, data_dir: &Path) -> Self {
+        Self {
             store,
             identity: Arc::new(identity),
             limiter: Arc::default(),
             push: Hub::default(),
-            messaging: Messaging::new(data_dir)?,
-        })
+            messaging: Messaging::new(data_dir),
+        }
     }
 
     /// Cookies get `Secure` when browsers reach the instance over https.

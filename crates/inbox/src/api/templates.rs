@@ -4,7 +4,7 @@ use super::error::ApiError;
 use super::extract::Caller;
 use super::pagination::{Page, PageQuery};
 use super::views;
-use crate::messaging::templates::refresh_in_background;
+use crate::messaging::templates::{refresh_in_background, sync_once};
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::Json;
@@ -16,6 +16,7 @@ pub async fn list(
     _caller: Caller,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<Page<Value>>, ApiError> {
+    sync_once(&state).await;
     let (count, templates) = state
         .store
         .templates_page(query.limit(), query.offset())

@@ -41,10 +41,11 @@ pub enum D360Error {
     Unexpected(String),
 }
 
-/// Made once and shared: it keeps the connections to 360Dialog.
-#[derive(Clone)]
+/// Shared by the instance's clones; the HTTP client (with its TLS roots) is made on the first
+/// call, so an instance that never talks to 360Dialog does not carry it.
+#[derive(Clone, Default)]
 pub struct D360Client {
-    http: reqwest::Client,
+    http: std::sync::Arc<std::sync::OnceLock<reqwest::Client>>,
 }
 
 #[derive(Deserialize)]
@@ -76,8 +77,16 @@ struct TemplatePage {
 }
 
 impl D360Client {
-    pub fn new() -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+    fn http(&self) -> Result<&reqwest::Client, D360Error> {
+        if let Some(http) = self.http.get() {
+            return Ok(http);
+        }
+        let built = Self::build().map_err(|e| D360Error::Unexpected(e.to_string()))?;
+        Ok(self.http.get_or_init(|| built))
+    }
+
+    fn build() -> Result<reqwest::Client, reqwest::Error> {
+        reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(TIMEOUT)
@@ -85,8 +94,7 @@ impl D360Client {
             // One host, used now and then: one idle connection, not kept for long.
             .pool_max_idle_per_host(1)
             .pool_idle_timeout(Duration::from_secs(30))
-            .build()?;
-        Ok(Self { http })
+            .build()
     }
 
     /// Sends a Cloud API message body; answers its wamid.
@@ -96,7 +104,7 @@ impl D360Client {
         body: &Value,
     ) -> Result<String, D360Error> {
         let url = MessagingUrl::parse(&settings.messaging_url)?.endpoint("messages")?;
-        let response = self.call(settings, self.http.post(url).json(body)).await?;
+        let response = self.call(settings, self.http()?.post(url).json(body)).await?;
         let answer: SendAnswer = json(success(response, "sending").await?, "sending").await?;
         answer
             .messages
@@ -122,7 +130,7 @@ impl D360Client {
         let form = Form::new()
             .text("messaging_product", "whatsapp")
             .part("file", file);
-        let request = self.http.post(url).multipart(form).timeout(MEDIA_TIMEOUT);
+        let request = self.http()?.post(url).multipart(form).timeout(MEDIA_TIMEOUT);
         let response = self.call(settings, request).await?;
         let answer: MediaId = json(success(response, "uploading").await?, "uploading").await?;
         Ok(answer.id)
@@ -136,11 +144,11 @@ impl D360Client {
     ) -> Result<(Vec<u8>, String), D360Error> {
         let messaging = MessagingUrl::parse(&settings.messaging_url)?;
         let url = messaging.endpoint(media_id_segment(media_id)?)?;
-        let response = self.call(settings, self.http.get(url)).await?;
+        let response = self.call(settings, self.http()?.get(url)).await?;
         let what = "describing media";
         let described: MediaDescription = json(success(response, what).await?, what).await?;
         let url = messaging.media_download(&described.url)?;
-        let request = self.http.get(url).timeout(MEDIA_TIMEOUT);
+        let request = self.http()?.get(url).timeout(MEDIA_TIMEOUT);
         let response = success(self.call(settings, request).await?, "downloading media").await?;
         let mime_type = described
             .mime_type
@@ -157,7 +165,7 @@ impl D360Client {
         for _ in 0..MAX_TEMPLATE_PAGES {
             let (limit, offset) = (TEMPLATE_PAGE.to_string(), templates.len().to_string());
             let request = self
-                .http
+                .http()?
                 .get(url.clone())
                 .query(&[("limit", limit), ("offset", offset)]);
             let response = self.call(settings, request).await?;

@@ -24,19 +24,22 @@ pub struct Messaging {
     pub media: MediaFiles,
     pub outbox: Outbox,
     pub templates_refreshing: Arc<AtomicBool>,
+    /// The templates were copied from 360Dialog since this run started.
+    pub templates_synced: Arc<AtomicBool>,
     /// 360Dialog refused the instance's key since it last accepted it.
     key_rejected: Arc<AtomicBool>,
 }
 
 impl Messaging {
-    pub fn new(data_dir: &Path) -> anyhow::Result<Self> {
-        Ok(Self {
-            d360: D360Client::new()?,
+    pub fn new(data_dir: &Path) -> Self {
+        Self {
+            d360: D360Client::default(),
             media: MediaFiles::new(data_dir),
             outbox: Outbox::default(),
             templates_refreshing: Arc::default(),
+            templates_synced: Arc::default(),
             key_rejected: Arc::default(),
-        })
+        }
     }
 
     pub fn key_rejected(&self) {
@@ -54,8 +57,9 @@ impl Messaging {
     }
 }
 
-/// The background work of a starting instance: the queued messages, received media whose fetch
-/// was interrupted, and the templates.
+/// The background work of a starting instance: the queued messages and received media whose
+/// fetch was interrupted. (Templates are copied on first use: an instance nobody opens never
+/// talks to 360Dialog.)
 pub fn start(state: &crate::state::AppState) {
     outbox::spawn_sender(state.clone());
     let resume = state.clone();
@@ -65,5 +69,4 @@ pub fn start(state: &crate::state::AppState) {
             Err(e) => tracing::warn!(error = format!("{e:#}"), "listing media to fetch"),
         }
     });
-    templates::refresh_in_background(state);
 }

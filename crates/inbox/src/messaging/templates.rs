@@ -22,12 +22,23 @@ pub fn refresh_in_background(state: &AppState) -> bool {
     true
 }
 
+/// Copies the templates once per run, before the first list is shown.
+pub async fn sync_once(state: &AppState) {
+    if state.messaging.templates_synced.load(Ordering::SeqCst) {
+        return;
+    }
+    if let Err(e) = refresh(state).await {
+        tracing::warn!(error = format!("{e:#}"), "template refresh failed");
+    }
+}
+
 async fn refresh(state: &AppState) -> anyhow::Result<()> {
     let Some(settings) = state.store.platform_settings().await?.d360 else {
         return Ok(());
     };
     let templates = state.messaging.d360.templates(&settings).await?;
     let kept = state.store.replace_templates(&templates).await?;
+    state.messaging.templates_synced.store(true, Ordering::SeqCst);
     tracing::info!(templates = kept, "templates refreshed from 360Dialog");
     Ok(())
 }

@@ -26,7 +26,7 @@ fn has_key(headers: &HeaderMap) -> bool {
 }
 
 fn client() -> D360Client {
-    D360Client::new().unwrap()
+    D360Client::default()
 }
 
 #[tokio::test]
