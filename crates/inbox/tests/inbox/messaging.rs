@@ -38,7 +38,13 @@ async fn a_customer_message_becomes_a_chat_with_one_unread_message_even_when_rep
     let instance = Instance::start(Spec::default()).await;
     let secret = inbound_secret(&instance.spec);
     let agent = agent(&instance).await;
-    let body = text_webhook("wamid.A1", ANA, "Ana López", "Hola, is my order ready?", time_now());
+    let body = text_webhook(
+        "wamid.A1",
+        ANA,
+        "Ana López",
+        "Hola, is my order ready?",
+        time_now(),
+    );
 
     assert_eq!(deliver(&instance, &body, Some(&secret)).await, 200);
     assert_eq!(deliver(&instance, &body, Some(&secret)).await, 200);
@@ -49,9 +55,15 @@ async fn a_customer_message_becomes_a_chat_with_one_unread_message_even_when_rep
     let chat = &chats["results"][0];
     assert_eq!(chat["wa_id"], ANA);
     assert_eq!(chat["new_messages"], 1);
-    assert_eq!(chat["contact"]["waba_payload"]["profile"]["name"], "Ana López");
+    assert_eq!(
+        chat["contact"]["waba_payload"]["profile"]["name"],
+        "Ana López"
+    );
     assert_eq!(chat["contact"]["initials"], "AL");
-    assert_eq!(chat["last_message"]["waba_payload"]["text"]["body"], "Hola, is my order ready?");
+    assert_eq!(
+        chat["last_message"]["waba_payload"]["text"]["body"],
+        "Hola, is my order ready?"
+    );
     let (_, messages) = agent.get(&format!("/api/v1/messages/?wa_id={ANA}")).await;
     assert_eq!(messages["count"], 1);
     let message = &messages["results"][0];
@@ -97,7 +109,10 @@ async fn malformed_bodies_and_odd_messages_never_cause_a_server_error() {
 
     let (_, messages) = agent.get("/api/v1/messages/").await;
     assert_eq!(messages["count"], 1, "{messages}");
-    assert_eq!(messages["results"][0]["waba_payload"]["type"], "unsupported");
+    assert_eq!(
+        messages["results"][0]["waba_payload"]["type"],
+        "unsupported"
+    );
 }
 
 #[tokio::test]
@@ -118,8 +133,12 @@ async fn search_finds_chats_by_name_number_and_message_text_and_messages_by_text
     }
 
     let names = |page: &Value| -> Vec<String> {
-        page["results"].as_array().unwrap().iter()
-            .map(|c| c["wa_id"].as_str().unwrap().to_owned()).collect()
+        page["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["wa_id"].as_str().unwrap().to_owned())
+            .collect()
     };
     let (_, all) = agent.get("/api/v1/chats/").await;
     assert_eq!(names(&all), ["4915198765432", ANA], "most recent first");
@@ -147,7 +166,10 @@ async fn marking_as_received_clears_the_unread_count_and_the_unread_filter() {
     assert_eq!(unread["count"], 1);
 
     let (status, answer) = agent
-        .post("/api/v1/mark_as_received/", json!({"customer_wa_id": ANA, "timestamp": now}))
+        .post(
+            "/api/v1/mark_as_received/",
+            json!({"customer_wa_id": ANA, "timestamp": now}),
+        )
         .await;
 
     assert_eq!(status, 200, "{answer}");
@@ -163,7 +185,10 @@ async fn a_free_form_message_to_a_number_that_never_wrote_is_refused_with_453() 
     let agent = agent(&instance).await;
 
     let (status, body) = agent
-        .post("/api/v1/messages/", json!({"wa_id": ANA, "type": "text", "text": {"body": "Hi"}}))
+        .post(
+            "/api/v1/messages/",
+            json!({"wa_id": ANA, "type": "text", "text": {"body": "Hi"}}),
+        )
         .await;
 
     assert_eq!(status, 453, "{body}");
@@ -178,11 +203,17 @@ async fn a_send_with_bad_fields_names_each_of_them() {
     let agent = agent(&instance).await;
 
     let (status, body) = agent
-        .post("/api/v1/messages/", json!({"wa_id": "nope", "type": "text", "text": {}}))
+        .post(
+            "/api/v1/messages/",
+            json!({"wa_id": "nope", "type": "text", "text": {}}),
+        )
         .await;
 
     assert_eq!(status, 400);
-    assert!(body["wa_id"].is_array() && body["text"].is_array(), "{body}");
+    assert!(
+        body["wa_id"].is_array() && body["text"].is_array(),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -190,12 +221,20 @@ async fn the_configurator_gets_403_on_every_messaging_endpoint() {
     let instance = Instance::start(Spec::default()).await;
     let configurator = instance.configurator();
 
-    for path in ["/api/v1/chats/", "/api/v1/messages/", "/api/v1/persons/", "/api/v1/contacts/"] {
+    for path in [
+        "/api/v1/chats/",
+        "/api/v1/messages/",
+        "/api/v1/persons/",
+        "/api/v1/contacts/",
+    ] {
         let (status, body) = configurator.get(path).await;
         assert_eq!(status, 403, "{path}: {body}");
     }
     let (status, _) = configurator
-        .post("/api/v1/messages/", json!({"wa_id": ANA, "type": "text", "text": {"body": "x"}}))
+        .post(
+            "/api/v1/messages/",
+            json!({"wa_id": ANA, "type": "text", "text": {"body": "x"}}),
+        )
         .await;
     assert_eq!(status, 403);
 }
@@ -224,10 +263,18 @@ async fn the_web_front_ends_boot_calls_answer_in_get_chats_shapes() {
     ] {
         let (status, page) = agent.get(path).await;
         assert_eq!(status, 200, "{path}: {page}");
-        assert!(page["count"].is_u64() && page["results"].is_array(), "{path}: {page}");
+        assert!(
+            page["count"].is_u64() && page["results"].is_array(),
+            "{path}: {page}"
+        );
     }
-    let (_, accounts) = agent.get("/api/v1/whatsapp_accounts/?this_instance=true").await;
-    assert_eq!(accounts["results"][0], json!({"phone_number": "+4915100000001", "this_instance": true}));
+    let (_, accounts) = agent
+        .get("/api/v1/whatsapp_accounts/?this_instance=true")
+        .await;
+    assert_eq!(
+        accounts["results"][0],
+        json!({"phone_number": "+4915100000001", "this_instance": true})
+    );
     let (status, _) = agent.get("/api/v1/").await;
     assert_eq!(status, 200);
     let (status, _) = agent.get("/api/v1/settings/profile/photo/").await;
