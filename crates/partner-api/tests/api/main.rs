@@ -3,6 +3,7 @@
 mod support;
 
 mod auth;
+mod conversation;
 mod create_instance;
 mod deployments;
 mod docker_driver;
@@ -26,5 +27,6 @@ mod private_dockerd;
 mod process;
 mod processes;
 mod receiver;
+mod router_websocket;
 mod sandbox_messaging;
 mod smtp_sink;
