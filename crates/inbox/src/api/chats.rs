@@ -33,7 +33,10 @@ pub async fn list(
     let url = format!("{}/api/v1/chats/", state.identity.public_origin);
     // Nothing is assigned or tagged yet: those filters find no chat.
     let assigned_or_tagged = truthy(query.assigned_to_me.as_deref())
-        || query.assigned_group.as_deref().is_some_and(|g| !g.is_empty())
+        || query
+            .assigned_group
+            .as_deref()
+            .is_some_and(|g| !g.is_empty())
         || query.chat_tag_id.as_deref().is_some_and(|t| !t.is_empty());
     if assigned_or_tagged {
         return Ok(Json(Page::new(&url, &page, 0, vec![])));
@@ -92,7 +95,11 @@ pub async fn person(
 ) -> Result<Json<Value>, ApiError> {
     let chat = state.store.chat(&wa_id_in_path(&wa_id)?).await?;
     let chat = chat.ok_or(ApiError::NotFound)?;
-    Ok(Json(views::person(&chat.wa_id, &chat.name, chat.last_message_at)))
+    Ok(Json(views::person(
+        &chat.wa_id,
+        &chat.name,
+        chat.last_message_at,
+    )))
 }
 
 /// No contact provider is connected: an empty page, as get.chat answers without one.
@@ -102,7 +109,12 @@ pub async fn contacts(
     Query(query): Query<ChatsQuery>,
 ) -> Json<Page<Value>> {
     let url = format!("{}/api/v1/contacts/", state.identity.public_origin);
-    Json(Page::new(&url, &PageQuery::new(query.limit, query.offset), 0, vec![]))
+    Json(Page::new(
+        &url,
+        &PageQuery::new(query.limit, query.offset),
+        0,
+        vec![],
+    ))
 }
 
 pub async fn contact(
@@ -112,7 +124,9 @@ pub async fn contact(
 ) -> Result<Json<Value>, ApiError> {
     let chat = state.store.chat(&wa_id_in_path(&wa_id)?).await?;
     let person = chat.map(|c| views::person(&c.wa_id, &c.name, c.last_message_at));
-    Ok(Json(json!({"person": person, "contact_provider_results": []})))
+    Ok(Json(
+        json!({"person": person, "contact_provider_results": []}),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,5 +162,7 @@ pub async fn mark_as_received(
         return Err(ApiError::NotFound);
     }
     let chat = state.store.chat(&wa_id).await?.ok_or(ApiError::NotFound)?;
-    Ok(Json(json!({"customer_wa_id": wa_id.as_str(), "new_messages": chat.new_messages})))
+    Ok(Json(
+        json!({"customer_wa_id": wa_id.as_str(), "new_messages": chat.new_messages}),
+    ))
 }

@@ -32,10 +32,17 @@ pub async fn upload(
         if !field.name().is_some_and(|n| FILE_FIELDS.contains(&n)) {
             continue;
         }
-        let file_name = field.file_name().unwrap_or("").chars().take(200).collect::<String>();
+        let file_name = field
+            .file_name()
+            .unwrap_or("")
+            .chars()
+            .take(200)
+            .collect::<String>();
         let mime_type = field.content_type().unwrap_or("").to_ascii_lowercase();
         let kind = MediaKind::of_mime(&mime_type).ok_or_else(|| {
-            refused(format!("WhatsApp does not accept files of type \"{mime_type}\"."))
+            refused(format!(
+                "WhatsApp does not accept files of type \"{mime_type}\"."
+            ))
         })?;
         let bytes = field.bytes().await.map_err(multipart_error)?;
         if bytes.len() as u64 > kind.max_bytes() {
@@ -56,10 +63,18 @@ pub async fn upload(
         };
         state.messaging.media.write(&record.id, &bytes).await?;
         state.store.add_upload(&record, clock::now()).await?;
-        let file = format!("{}/api/v1/media/{}", state.identity.public_origin, record.id);
-        return Ok((StatusCode::CREATED, Json(json!({"id": record.id, "file": file}))));
+        let file = format!(
+            "{}/api/v1/media/{}",
+            state.identity.public_origin, record.id
+        );
+        return Ok((
+            StatusCode::CREATED,
+            Json(json!({"id": record.id, "file": file})),
+        ));
     }
-    Err(refused("A file is required in the field \"file_encoded\".".into()))
+    Err(refused(
+        "A file is required in the field \"file_encoded\".".into(),
+    ))
 }
 
 /// The bytes, with their type. Received files not kept yet are fetched from 360Dialog now.
@@ -85,7 +100,10 @@ pub async fn download(
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     headers.insert(header::CONTENT_TYPE, content_type);
     // Files come from strangers: never let a browser run one as a page of this origin.
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("sandbox; default-src 'none'"),
@@ -94,9 +112,15 @@ pub async fn download(
         .iter()
         .any(|p| media.mime_type.starts_with(p));
     if !shown_inline {
-        headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
+        headers.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment"),
+        );
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=86400"),
+    );
     Ok(response)
 }
 

@@ -82,9 +82,11 @@ pub async fn send(
             Json(views::message(&message, &state.identity)),
         )
             .into_response()),
-        SendOutcome::Deferred(reason) => {
-            Ok((StatusCode::ACCEPTED, Json(json!({"id": id, "reason": reason}))).into_response())
-        }
+        SendOutcome::Deferred(reason) => Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({"id": id, "reason": reason})),
+        )
+            .into_response()),
         SendOutcome::Refused(reason) => Err(ApiError::NotSent {
             status: StatusCode::BAD_REQUEST,
             id,
@@ -93,8 +95,7 @@ pub async fn send(
         SendOutcome::KeyRejected => Err(ApiError::NotSent {
             status: StatusCode::BAD_GATEWAY,
             id,
-            reason: "360Dialog refused this instance's API key; the partner must renew it."
-                .into(),
+            reason: "360Dialog refused this instance's API key; the partner must renew it.".into(),
         }),
     }
 }

@@ -35,7 +35,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/status/health", get(health::health))
         .route("/api/v1/status/health/", get(health::health))
         .route("/api/v1/auth/token/", post(token::obtain))
-        .route("/api/v1/auth/logout/", get(session::logout).post(session::logout))
+        .route(
+            "/api/v1/auth/logout/",
+            get(session::logout).post(session::logout),
+        )
         .route("/api/v1/users/", get(users::list).post(users::create))
         .route("/api/v1/users/current/", get(users::current))
         .route(
@@ -45,9 +48,18 @@ pub fn router() -> Router<AppState> {
         .merge(messaging_routes())
         .route("/api/v1/templates/", get(templates::list))
         .route("/api/v1/templates/refresh/issue/", post(templates::refresh))
-        .route("/api/v1/templates/refresh/status/", get(templates::refresh_status))
-        .route("/api/v1/whatsapp_accounts/", get(account::whatsapp_accounts))
-        .route("/api/v1/settings/profile/photo/", get(account::profile_photo))
+        .route(
+            "/api/v1/templates/refresh/status/",
+            get(templates::refresh_status),
+        )
+        .route(
+            "/api/v1/whatsapp_accounts/",
+            get(account::whatsapp_accounts),
+        )
+        .route(
+            "/api/v1/settings/profile/photo/",
+            get(account::profile_photo),
+        )
         .route("/api/v1/groups/", get(account::empty_list))
         .route("/api/v1/saved_responses/", get(account::empty_list))
         .route("/api/v1/tags/", get(account::empty_list))
@@ -71,7 +83,10 @@ fn messaging_routes() -> Router<AppState> {
         .route("/api/v1/contacts/", get(chats::contacts))
         .route("/api/v1/contacts/{wa_id}/", get(chats::contact))
         .route("/api/v1/mark_as_received/", post(chats::mark_as_received))
-        .route("/api/v1/messages/", get(messages::list).post(messages::send))
+        .route(
+            "/api/v1/messages/",
+            get(messages::list).post(messages::send),
+        )
         .route("/api/v1/messages/{*rest}", any(messages::elsewhere))
         .route(
             "/api/v1/media/",

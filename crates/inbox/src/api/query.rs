@@ -1,7 +1,7 @@
 //! Query-string values as get.chat's clients send them.
 
-use crate::domain::WaId;
 use super::error::ApiError;
+use crate::domain::WaId;
 
 /// `true`, `True`, `1` and `yes` are true; anything else is false.
 pub fn truthy(raw: Option<&str>) -> bool {

@@ -35,7 +35,8 @@ pub async fn retrieve(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let user = state.store.user(user_id(&id)?).await?;
-    user.map(|u| Json(views::user(&u))).ok_or(ApiError::NotFound)
+    user.map(|u| Json(views::user(&u)))
+        .ok_or(ApiError::NotFound)
 }
 
 #[derive(Deserialize)]

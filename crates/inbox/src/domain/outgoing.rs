@@ -11,7 +11,14 @@ pub const CUSTOMER_SERVICE_WINDOW_SECS: i64 = 24 * 60 * 60;
 /// Longest text body WhatsApp accepts.
 const MAX_TEXT_CHARS: usize = 4096;
 const MEDIA_TYPES: &[&str] = &["image", "video", "audio", "document", "sticker"];
-const OTHER_TYPES: &[&str] = &["text", "template", "reaction", "interactive", "location", "contacts"];
+const OTHER_TYPES: &[&str] = &[
+    "text",
+    "template",
+    "reaction",
+    "interactive",
+    "location",
+    "contacts",
+];
 
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -31,14 +38,23 @@ impl Outgoing {
             _ => None,
         };
         if wa_id.is_none() {
-            errors.add("wa_id", "A WhatsApp number (digits with the country code) is required.");
+            errors.add(
+                "wa_id",
+                "A WhatsApp number (digits with the country code) is required.",
+            );
         }
-        let typed = request.get("type").and_then(Value::as_str).unwrap_or("text");
+        let typed = request
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("text");
         let known = MEDIA_TYPES.iter().chain(OTHER_TYPES).find(|k| **k == typed);
         let kind: &'static str = known.copied().unwrap_or("text");
         let object = request.get(kind);
         if known.is_none() {
-            errors.add("type", format!("\"{typed}\" is not a message type that can be sent."));
+            errors.add(
+                "type",
+                format!("\"{typed}\" is not a message type that can be sent."),
+            );
         } else if let Err(problem) = check_object(kind, object) {
             errors.add(kind, problem);
         }
@@ -101,13 +117,16 @@ fn check_object(kind: &str, object: Option<&Value>) -> Result<(), String> {
     match kind {
         "text" => match text("body") {
             Some(body) if !body.is_empty() && body.chars().count() <= MAX_TEXT_CHARS => Ok(()),
-            Some(body) if !body.is_empty() => {
-                Err(format!("The text may have at most {MAX_TEXT_CHARS} characters."))
-            }
+            Some(body) if !body.is_empty() => Err(format!(
+                "The text may have at most {MAX_TEXT_CHARS} characters."
+            )),
             _ => Err("The text body may not be blank.".into()),
         },
         "template" => {
-            let language = object.get("language").and_then(|l| l.get("code")).and_then(Value::as_str);
+            let language = object
+                .get("language")
+                .and_then(|l| l.get("code"))
+                .and_then(Value::as_str);
             match (text("name"), language) {
                 (Some(name), Some(code)) if !name.is_empty() && !code.is_empty() => Ok(()),
                 _ => Err("A template needs a \"name\" and a \"language\" with a \"code\".".into()),
@@ -123,7 +142,9 @@ fn check_object(kind: &str, object: Option<&Value>) -> Result<(), String> {
         },
         _ if MEDIA_TYPES.contains(&kind) => match (text("id"), text("link")) {
             (Some(id), _) if is_media_id(id) => Ok(()),
-            (_, Some(link)) if link.starts_with("https://") || link.starts_with("http://") => Ok(()),
+            (_, Some(link)) if link.starts_with("https://") || link.starts_with("http://") => {
+                Ok(())
+            }
             _ => Err("A media message needs the \"id\" of an uploaded file or a \"link\".".into()),
         },
         _ => Ok(()),
@@ -137,7 +158,8 @@ mod tests {
     #[test]
     fn a_text_becomes_the_cloud_api_body() {
         let out = Outgoing::parse(&json!({"wa_id": "+49 151 1234567", "type": "text",
-            "text": {"body": "Hi"}})).unwrap();
+            "text": {"body": "Hi"}}))
+        .unwrap();
         assert_eq!(
             out.body,
             json!({"messaging_product": "whatsapp", "recipient_type": "individual",
@@ -150,7 +172,10 @@ mod tests {
     fn every_problem_is_named_by_its_field() {
         let errors = Outgoing::parse(&json!({"type": "text", "text": {"body": " "}})).unwrap_err();
         let shown = serde_json::to_value(&errors).unwrap();
-        assert!(shown.get("wa_id").is_some() && shown.get("text").is_some(), "{shown}");
+        assert!(
+            shown.get("wa_id").is_some() && shown.get("text").is_some(),
+            "{shown}"
+        );
         let errors = Outgoing::parse(&json!({"wa_id": "491511234567", "type": "fax"})).unwrap_err();
         assert!(serde_json::to_value(&errors).unwrap().get("type").is_some());
     }
@@ -158,13 +183,18 @@ mod tests {
     #[test]
     fn media_goes_by_uploaded_id_or_link_and_templates_need_a_language() {
         let image = Outgoing::parse(&json!({"wa_id": "491511234567", "type": "image",
-            "image": {"id": "up_abc", "caption": "look"}})).unwrap();
+            "image": {"id": "up_abc", "caption": "look"}}))
+        .unwrap();
         assert_eq!(image.local_media_id(), Some("up_abc"));
         assert_eq!(image.search_text(), "look");
-        assert!(Outgoing::parse(&json!({"wa_id": "491511234567", "type": "template",
-            "template": {"name": "hello_world"}})).is_err());
+        assert!(
+            Outgoing::parse(&json!({"wa_id": "491511234567", "type": "template",
+            "template": {"name": "hello_world"}}))
+            .is_err()
+        );
         let template = Outgoing::parse(&json!({"wa_id": "491511234567", "type": "template",
-            "template": {"name": "hello_world", "language": {"code": "en_US"}}})).unwrap();
+            "template": {"name": "hello_world", "language": {"code": "en_US"}}}))
+        .unwrap();
         assert!(template.is_template());
     }
 }

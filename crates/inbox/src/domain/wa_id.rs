@@ -34,8 +34,14 @@ mod tests {
 
     #[test]
     fn numbers_are_kept_as_digits_and_anything_else_is_refused() {
-        assert_eq!(WaId::parse("+49 151 2345-678").unwrap().as_str(), "491512345678");
-        assert_eq!(WaId::parse("491512345678").unwrap().as_str(), "491512345678");
+        assert_eq!(
+            WaId::parse("+49 151 2345-678").unwrap().as_str(),
+            "491512345678"
+        );
+        assert_eq!(
+            WaId::parse("491512345678").unwrap().as_str(),
+            "491512345678"
+        );
         for bad in ["", "12345", "49151abc", &"1".repeat(21), "4915'; --"] {
             assert_eq!(WaId::parse(bad), None, "{bad}");
         }

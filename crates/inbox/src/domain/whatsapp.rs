@@ -7,8 +7,21 @@ use serde_json::{json, Value};
 
 /// The message types of the Cloud API this instance knows; any other is stored as `unsupported`.
 const KNOWN_TYPES: &[&str] = &[
-    "text", "image", "video", "audio", "document", "sticker", "location", "contacts",
-    "interactive", "button", "reaction", "order", "system", "request_welcome", "template",
+    "text",
+    "image",
+    "video",
+    "audio",
+    "document",
+    "sticker",
+    "location",
+    "contacts",
+    "interactive",
+    "button",
+    "reaction",
+    "order",
+    "system",
+    "request_welcome",
+    "template",
     "unsupported",
 ];
 const MEDIA_TYPES: &[&str] = &["image", "video", "audio", "document", "sticker"];
@@ -103,7 +116,10 @@ impl InboundBatch {
 
     fn read_value(&mut self, value: &Value, now: i64) {
         for contact in array(value, "contacts") {
-            let wa_id = contact.get("wa_id").and_then(Value::as_str).and_then(WaId::parse);
+            let wa_id = contact
+                .get("wa_id")
+                .and_then(Value::as_str)
+                .and_then(WaId::parse);
             let name = contact
                 .pointer("/profile/name")
                 .and_then(Value::as_str)
@@ -179,7 +195,11 @@ impl StatusUpdate {
 }
 
 fn array<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
-    value.get(key).and_then(Value::as_array).into_iter().flatten()
+    value
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
 }
 
 /// The Cloud API sends Unix seconds as a string; a number is taken too.
@@ -195,7 +215,12 @@ fn timestamp_of(object: &Value) -> Option<i64> {
 pub fn search_text(kind: &str, message: &Value) -> String {
     let pointers: &[&str] = match kind {
         "text" => &["/text/body"],
-        "image" | "video" | "document" => &["/image/caption", "/video/caption", "/document/caption", "/document/filename"],
+        "image" | "video" | "document" => &[
+            "/image/caption",
+            "/video/caption",
+            "/document/caption",
+            "/document/filename",
+        ],
         "button" => &["/button/text"],
         "interactive" => &[
             "/interactive/button_reply/title",
@@ -254,7 +279,10 @@ mod tests {
         let batch = InboundBatch::from_webhook(&body, 5);
         assert_eq!(batch.contacts[0].1, "Ana");
         let message = &batch.messages[0];
-        assert_eq!((message.kind.as_str(), message.timestamp), ("text", 1_700_000_000));
+        assert_eq!(
+            (message.kind.as_str(), message.timestamp),
+            ("text", 1_700_000_000)
+        );
         assert_eq!(message.search_text, "Hello there");
         assert!(batch.skipped.is_empty());
     }
@@ -274,9 +302,13 @@ mod tests {
 
     #[test]
     fn media_ids_that_could_name_another_file_are_refused() {
-        let body = webhook(json!({"messages": [{"from": "4915112345678", "id": "w", "type": "image",
-            "image": {"id": "../../etc/passwd", "mime_type": "image/jpeg"}}]}));
-        assert!(InboundBatch::from_webhook(&body, 0).messages[0].media.is_none());
+        let body = webhook(
+            json!({"messages": [{"from": "4915112345678", "id": "w", "type": "image",
+            "image": {"id": "../../etc/passwd", "mime_type": "image/jpeg"}}]}),
+        );
+        assert!(InboundBatch::from_webhook(&body, 0).messages[0]
+            .media
+            .is_none());
         assert!(is_media_id("1234567890.jpg") && !is_media_id(".hidden"));
     }
 

@@ -104,7 +104,9 @@ impl D360Client {
         body: &Value,
     ) -> Result<String, D360Error> {
         let url = MessagingUrl::parse(&settings.messaging_url)?.endpoint("messages")?;
-        let response = self.call(settings, self.http()?.post(url).json(body)).await?;
+        let response = self
+            .call(settings, self.http()?.post(url).json(body))
+            .await?;
         let answer: SendAnswer = json(success(response, "sending").await?, "sending").await?;
         answer
             .messages
@@ -130,7 +132,11 @@ impl D360Client {
         let form = Form::new()
             .text("messaging_product", "whatsapp")
             .part("file", file);
-        let request = self.http()?.post(url).multipart(form).timeout(MEDIA_TIMEOUT);
+        let request = self
+            .http()?
+            .post(url)
+            .multipart(form)
+            .timeout(MEDIA_TIMEOUT);
         let response = self.call(settings, request).await?;
         let answer: MediaId = json(success(response, "uploading").await?, "uploading").await?;
         Ok(answer.id)

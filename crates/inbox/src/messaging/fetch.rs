@@ -39,7 +39,11 @@ pub fn fetch_in_background(state: &AppState, ids: Vec<String>) {
     tokio::spawn(async move {
         for id in ids {
             if let Err(e) = fetch_media(&state, &id).await {
-                tracing::warn!(media = id, error = format!("{e:#}"), "keeping received media");
+                tracing::warn!(
+                    media = id,
+                    error = format!("{e:#}"),
+                    "keeping received media"
+                );
             }
         }
     });

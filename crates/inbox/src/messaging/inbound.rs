@@ -26,7 +26,9 @@ pub async fn receive(
         .map(SecretDigest::of);
     let expected = state.identity.inbound_secret.as_ref();
     if !matches!((presented, expected), (Some(p), Some(e)) if p.matches(e)) {
-        return Err(ApiError::Forbidden("The webhook secret is missing or wrong."));
+        return Err(ApiError::Forbidden(
+            "The webhook secret is missing or wrong.",
+        ));
     }
     let body: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::MalformedBody(format!("JSON parse error - {e}")))?;
@@ -36,7 +38,10 @@ pub async fn receive(
     }
     let recorded = state.store.record_inbound(&batch, clock::now()).await?;
     state.push.waba_webhook(&body);
-    fetch_in_background(&state, recorded.new_media.into_iter().map(|m| m.id).collect());
+    fetch_in_background(
+        &state,
+        recorded.new_media.into_iter().map(|m| m.id).collect(),
+    );
     if !recorded.new_messages.is_empty() || recorded.statuses_kept > 0 {
         tracing::debug!(
             new = recorded.new_messages.len(),

@@ -161,7 +161,10 @@ async fn refuse(
     outcome: SendOutcome,
 ) -> anyhow::Result<SendOutcome> {
     let errors = json!([{"code": code, "title": "Message not sent", "details": reason}]);
-    state.store.outbox_refused(id, &errors, clock::now()).await?;
+    state
+        .store
+        .outbox_refused(id, &errors, clock::now())
+        .await?;
     publish(state, id).await?;
     tracing::warn!(message = id, reason, "message not sent");
     Ok(outcome)
@@ -196,7 +199,12 @@ async fn body_for_360dialog(
     let d360_id = match media.d360_media_id {
         Some(id) => id,
         None => {
-            let bytes = state.messaging.media.read(&local_id).await.map_err(unexpected)?;
+            let bytes = state
+                .messaging
+                .media
+                .read(&local_id)
+                .await
+                .map_err(unexpected)?;
             let id = state
                 .messaging
                 .d360

@@ -65,7 +65,8 @@ pub async fn send(state: &AppState, sender: &User, outgoing: &Outgoing) -> Resul
         }
     }
     outbox.forget(id);
-    let queued = SendOutcome::Deferred("360Dialog has not answered yet; the message is queued.".into());
+    let queued =
+        SendOutcome::Deferred("360Dialog has not answered yet; the message is queued.".into());
     settled(state, id, queued).await
 }
 

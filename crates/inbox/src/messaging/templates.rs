@@ -38,7 +38,10 @@ async fn refresh(state: &AppState) -> anyhow::Result<()> {
     };
     let templates = state.messaging.d360.templates(&settings).await?;
     let kept = state.store.replace_templates(&templates).await?;
-    state.messaging.templates_synced.store(true, Ordering::SeqCst);
+    state
+        .messaging
+        .templates_synced
+        .store(true, Ordering::SeqCst);
     tracing::info!(templates = kept, "templates refreshed from 360Dialog");
     Ok(())
 }

@@ -162,7 +162,9 @@ pub(crate) async fn apply_status(
     status: &StatusUpdate,
 ) -> anyhow::Result<bool> {
     let sql = match status.status {
-        DeliveryStatus::Sent => "UPDATE messages SET sent_at = COALESCE(sent_at, ?1) WHERE wamid = ?2",
+        DeliveryStatus::Sent => {
+            "UPDATE messages SET sent_at = COALESCE(sent_at, ?1) WHERE wamid = ?2"
+        }
         DeliveryStatus::Delivered => {
             "UPDATE messages SET sent_at = COALESCE(sent_at, ?1),
                  delivered_at = COALESCE(delivered_at, ?1) WHERE wamid = ?2"

@@ -86,10 +86,10 @@ impl Store {
 
     /// Received media whose bytes are not on disk yet (a fetch failed or was interrupted).
     pub async fn media_to_fetch(&self) -> anyhow::Result<Vec<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT id FROM media WHERE stored = 0 ORDER BY created_at LIMIT 100")
-                .fetch_all(&self.pool)
-                .await?,
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM media WHERE stored = 0 ORDER BY created_at LIMIT 100",
         )
+        .fetch_all(&self.pool)
+        .await?)
     }
 }

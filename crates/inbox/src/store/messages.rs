@@ -1,8 +1,8 @@
 //! Messages both ways, as they are listed, searched and shown.
 
 use super::search::fts_query;
-use super::Store;
 use super::users::prefixed_user_from_row;
+use super::Store;
 use crate::domain::{User, WaId};
 use anyhow::Context;
 use serde_json::Value;
@@ -95,7 +95,9 @@ impl Store {
 fn push_message_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &MessageFilter) {
     query.push(" WHERE 1 = 1");
     if let Some(wa_id) = &filter.wa_id {
-        query.push(" AND m.wa_id = ").push_bind(wa_id.as_str().to_owned());
+        query
+            .push(" AND m.wa_id = ")
+            .push_bind(wa_id.as_str().to_owned());
     }
     if let Some(since) = filter.since {
         query.push(" AND m.timestamp >= ").push_bind(since);

@@ -9,17 +9,17 @@ mod messages;
 mod outbox;
 mod search;
 mod sessions;
-pub(crate) mod tokens;
 mod templates;
+pub(crate) mod tokens;
 pub(crate) mod users;
 
 pub use activation::Activation;
 pub use chats::{ChatFilter, ChatRecord};
 pub use conversation::{NewOutgoing, Recorded};
+pub use instance::{D360Settings, InstanceRecord, PlatformOwned};
 pub use media::MediaRecord;
 pub use messages::{MessageFilter, MessageRecord};
 pub use outbox::OutboxItem;
-pub use instance::{D360Settings, InstanceRecord, PlatformOwned};
 pub use sessions::{Area, StoredSession};
 pub use users::InsertUserError;
 

@@ -28,7 +28,10 @@ mod tests {
 
     #[test]
     fn every_word_is_a_quoted_prefix_and_fts_syntax_is_inert() {
-        assert_eq!(fts_query("hello wor").as_deref(), Some("\"hello\"* \"wor\"*"));
+        assert_eq!(
+            fts_query("hello wor").as_deref(),
+            Some("\"hello\"* \"wor\"*")
+        );
         assert_eq!(
             fts_query("a\" OR NEAR(x").as_deref(),
             Some("\"a\"* \"OR\"* \"NEAR(x\"*")

@@ -7,7 +7,9 @@ impl Store {
     /// Replaces every template by the ones given (name and language identify one).
     pub async fn replace_templates(&self, templates: &[Value]) -> anyhow::Result<usize> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM templates").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM templates")
+            .execute(&mut *tx)
+            .await?;
         let mut kept = 0;
         for template in templates {
             let text = |key: &str| template.get(key).and_then(Value::as_str);
@@ -29,7 +31,11 @@ impl Store {
         Ok(kept)
     }
 
-    pub async fn templates_page(&self, limit: u32, offset: u32) -> anyhow::Result<(u32, Vec<Value>)> {
+    pub async fn templates_page(
+        &self,
+        limit: u32,
+        offset: u32,
+    ) -> anyhow::Result<(u32, Vec<Value>)> {
         let count = sqlx::query_scalar("SELECT COUNT(*) FROM templates")
             .fetch_one(&self.pool)
             .await?;
