@@ -37,11 +37,7 @@ impl Delivery {
 
     pub fn mark(&self) -> Markup {
         let (class, label, shown) = match self {
-            Self::Queued => (
-                "queued",
-                "Queued: 360Dialog has not taken it yet",
-                "🕓 Queued",
-            ),
+            Self::Queued => ("queued", "Queued: 360Dialog has not taken it yet", "Queued"),
             Self::Sent => ("sent", "Sent", "✓"),
             Self::Delivered => ("delivered", "Delivered", "✓✓"),
             Self::Read => ("read", "Read", "✓✓"),

@@ -48,7 +48,7 @@ impl ChatList {
                     form.search method="get" action="/inbox/" role="search" {
                         @if view.unread { input type="hidden" name="unread" value="1"; }
                         input type="search" name="search" value=(view.search)
-                            placeholder="Search name, number or text" aria-label="Search conversations";
+                            placeholder="Name, number or text" aria-label="Search conversations";
                         button.quiet type="submit" { "Search" }
                     }
                     nav.filters aria-label="Filter" {

@@ -92,7 +92,9 @@ impl ChatPage {
                 (self.list.render(clock::now()))
                 div.inbox-chat.conversation {
                     header.chat-head {
-                        a.back href={ "/inbox/" (self.list.view.query_string()) } { "← Conversations" }
+                        a.back href={ "/inbox/" (self.list.view.query_string()) } title="All conversations" {
+                            "←" span.visually-hidden { " All conversations" }
+                        }
                         div.chat-title {
                             h1 { (title) }
                             @if name.is_some() { span.muted { (number) } }

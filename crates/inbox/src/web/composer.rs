@@ -99,8 +99,11 @@ pub fn template_form(
         div.window-closed {
             (notice(Tone::Info, explanation))
             @if sendable == 0 {
-                p.hint { "No template can be sent from here yet: the number has no approved \
-                    template without variables. Templates are copied from 360Dialog." }
+                p.hint {
+                    "No template can be sent from here yet. This form sends approved templates \
+                     without variables (such as {{1}}) and without a media header, and the number \
+                     has none; templates are copied from 360Dialog. Send others through the API."
+                }
             } @else {
                 form.template-form method="post" action=(action) {
                     (csrf_field(csrf_token))
@@ -120,12 +123,12 @@ pub fn template_form(
                     }
                     button type="submit" { "Send template" }
                 }
+                p.hint {
+                    "Only templates without variables (such as {{1}}) and without a media header \
+                     can be sent from this form; send the others through the API."
+                }
             }
             @if let Some(error) = &draft.error { p.field-error role="alert" { (error) } }
-            p.hint {
-                "Only templates without variables (such as {{1}}) and without a media header can \
-                 be sent from this form; send the others through the API."
-            }
         }
     }
 }
