@@ -3,6 +3,8 @@
 
 mod activation;
 mod browser;
+mod browser_inbox;
+mod fake_d360;
 mod messaging;
 mod platform;
 mod process;
@@ -12,3 +14,4 @@ mod support;
 mod users_api;
 mod web_forms;
 mod web_inbox;
+mod web_inbox_delivery;

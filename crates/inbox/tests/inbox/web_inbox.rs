@@ -42,7 +42,7 @@ async fn customer_writes(instance: &Instance, name: &str, body: &str, timestamp:
 }
 
 /// An agent signed in to the web inbox.
-async fn agent_in_inbox(instance: &Instance) -> Client {
+pub async fn agent_in_inbox(instance: &Instance) -> Client {
     instance.add_user("bruno", "agent").await;
     let client = browser_client();
     let signed_in = sign_in(&client, instance, "/inbox/login", "bruno", PASSWORD).await;
@@ -50,18 +50,26 @@ async fn agent_in_inbox(instance: &Instance) -> Client {
     client
 }
 
-async fn reply(client: &Client, instance: &Instance, text: &str) -> reqwest::Response {
+/// Posts the chat's form with `fields` and the page's CSRF token.
+pub async fn post_to_chat(
+    client: &Client,
+    instance: &Instance,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
     let chat = get_text(client, instance, &format!("/inbox/chats/{ANA}")).await;
+    let token = csrf_token(&chat);
+    let mut form = fields.to_vec();
+    form.push(("csrf_token", &token));
     client
         .post(instance.url(&format!("/inbox/chats/{ANA}/send")))
-        .form(&[
-            ("type", "text"),
-            ("body", text),
-            ("csrf_token", &csrf_token(&chat)),
-        ])
+        .form(&form)
         .send()
         .await
         .unwrap()
+}
+
+async fn reply(client: &Client, instance: &Instance, text: &str) -> reqwest::Response {
+    post_to_chat(client, instance, &[("type", "text"), ("body", text)]).await
 }
 
 #[tokio::test]
@@ -150,7 +158,7 @@ async fn outside_the_24_hour_window_the_composer_gives_way_to_the_template_notic
         &chat,
         "WhatsApp allows only template messages until they write again"
     ));
-    assert!(shows(&chat, "Only templates without variables"), "{chat}");
+    assert!(shows(&chat, "without variables (such as {{1}})"), "{chat}");
     assert!(
         !shows(&chat, r#"name="body""#),
         "no free-form composer: {chat}"
