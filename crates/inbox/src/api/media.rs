@@ -3,16 +3,15 @@
 use super::error::ApiError;
 use super::extract::Agent;
 use crate::clock;
-use crate::domain::whatsapp::is_media_id;
 use crate::domain::FieldErrors;
-use crate::messaging::fetch::fetch_media;
 use crate::messaging::media_kind::MediaKind;
+use crate::messaging::served_media::{serve, Served};
 use crate::secret::random_hex;
 use crate::state::AppState;
 use crate::store::MediaRecord;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -83,45 +82,13 @@ pub async fn download(
     _agent: Agent,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    if !is_media_id(&id) {
-        return Err(ApiError::NotFound);
-    }
-    let media = state.store.media(&id).await?.ok_or(ApiError::NotFound)?;
-    if !media.stored && !fetch_media(&state, &id).await? {
-        return Err(ApiError::Upstream(
+    match serve(&state, &id).await? {
+        Served::File(response) => Ok(response),
+        Served::NotFound => Err(ApiError::NotFound),
+        Served::Unavailable => Err(ApiError::Upstream(
             "The file could not be fetched from 360Dialog yet; try again.",
-        ));
+        )),
     }
-    let media = state.store.media(&id).await?.ok_or(ApiError::NotFound)?;
-    let bytes = state.messaging.media.read(&id).await?;
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    let content_type = HeaderValue::from_str(&media.mime_type)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    headers.insert(header::CONTENT_TYPE, content_type);
-    // Files come from strangers: never let a browser run one as a page of this origin.
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
-    let shown_inline = ["image/", "audio/", "video/"]
-        .iter()
-        .any(|p| media.mime_type.starts_with(p));
-    if !shown_inline {
-        headers.insert(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("attachment"),
-        );
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=86400"),
-    );
-    Ok(response)
 }
 
 fn refused(message: String) -> ApiError {

@@ -8,6 +8,7 @@ pub mod media_files;
 pub mod media_kind;
 pub mod outbox;
 pub mod send;
+pub mod served_media;
 pub mod templates;
 
 use d360::D360Client;
