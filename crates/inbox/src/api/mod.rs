@@ -90,7 +90,7 @@ fn messaging_routes() -> Router<AppState> {
         .route("/api/v1/messages/{*rest}", any(messages::elsewhere))
         .route(
             "/api/v1/media/",
-            post(media::upload).layer(DefaultBodyLimit::max(media::MAX_UPLOAD_BYTES + 64 * 1024)),
+            post(media::upload).layer(DefaultBodyLimit::max(media::MAX_READ_BYTES)),
         )
         .route("/api/v1/media/{id}", get(media::download))
         .route("/api/v1/media/{id}/", get(media::download))

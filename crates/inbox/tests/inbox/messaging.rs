@@ -292,3 +292,84 @@ async fn after_logout_the_token_stops_working() {
     let (status, _) = agent.get("/api/v1/users/current/").await;
     assert_eq!(status, 401);
 }
+
+async fn upload(
+    agent: &crate::support::Api<'_>,
+    instance: &Instance,
+    mime: &str,
+    bytes: Vec<u8>,
+) -> (u16, Value) {
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name("file")
+        .mime_str(mime)
+        .unwrap();
+    let response = agent
+        .client()
+        .post(instance.url("/api/v1/media/"))
+        .multipart(reqwest::multipart::Form::new().part("file_encoded", part))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn uploads_whatsapp_refuses_are_refused_by_type_and_by_size() {
+    let instance = Instance::start(Spec::default()).await;
+    let agent = agent(&instance).await;
+
+    let (status, body) = upload(&agent, &instance, "text/html", b"<script>".to_vec()).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["file_encoded"][0]
+        .as_str()
+        .unwrap()
+        .contains("text/html"));
+    let (status, _) = upload(&agent, &instance, "image/png", vec![0; 5_000_001]).await;
+    assert_eq!(status, 413, "over WhatsApp's 5 MB for images");
+    let (status, _) = upload(&agent, &instance, "video/mp4", vec![0; 17 * 1024 * 1024]).await;
+    assert_eq!(status, 413, "over the instance's 16 MiB");
+
+    let (status, body) = upload(&agent, &instance, "image/png", vec![7; 1000]).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().unwrap();
+    let download = agent
+        .client()
+        .get(instance.url(&format!("/api/v1/media/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.headers()["content-type"], "image/png");
+    assert_eq!(download.bytes().await.unwrap().as_ref(), &[7u8; 1000][..]);
+}
+
+#[tokio::test]
+async fn a_failed_status_marks_our_message_failed_with_whatsapps_errors() {
+    let instance = Instance::start(Spec::default()).await;
+    let d360 = crate::fake_d360::FakeD360::start(vec![]).await;
+    d360.serve(&instance, 0).await;
+    let secret = inbound_secret(&instance.spec);
+    let agent = agent(&instance).await;
+    let body = text_webhook("wamid.C1", ANA, "Ana", "hello", time_now());
+    assert_eq!(deliver(&instance, &body, Some(&secret)).await, 200);
+    let (status, sent) = agent
+        .post(
+            "/api/v1/messages/",
+            json!({"wa_id": ANA, "type": "text", "text": {"body": "hi"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{sent}");
+    let wamid = sent["waba_payload"]["id"].as_str().unwrap();
+    let errors = json!([{"code": 131047, "title": "Re-engagement message"}]);
+    let failed = json!({"entry": [{"changes": [{"value": {"statuses": [
+        {"id": wamid, "status": "failed", "timestamp": "5", "errors": errors}]}}]}]});
+
+    assert_eq!(deliver(&instance, &failed, Some(&secret)).await, 200);
+
+    let (_, messages) = agent
+        .get(&format!("/api/v1/messages/?wa_id={ANA}&from_us=true"))
+        .await;
+    let ours = &messages["results"][0];
+    assert_eq!(ours["is_failed"], true, "{ours}");
+    assert_eq!(ours["errors"], errors);
+}

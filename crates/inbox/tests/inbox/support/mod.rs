@@ -19,6 +19,13 @@ pub struct Api<'a> {
     client: reqwest::Client,
 }
 
+impl Api<'_> {
+    /// The caller's HTTP client, for requests the helpers below do not make (multipart, bytes).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+}
+
 impl Instance {
     pub fn api(&self, token: &str) -> Api<'_> {
         Api {
