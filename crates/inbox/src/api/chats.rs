@@ -7,7 +7,7 @@ use super::query::{seconds, truthy, wa_id_in_path};
 use super::views;
 use crate::domain::WaId;
 use crate::state::AppState;
-use crate::store::ChatFilter;
+use crate::store::{ChatFilter, ChatRecord};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
@@ -41,19 +41,39 @@ pub async fn list(
     if assigned_or_tagged {
         return Ok(Json(Page::new(&url, &page, 0, vec![])));
     }
+    let unread = truthy(query.unread.as_deref());
+    listed(&state, query, unread, "chats", |c| {
+        views::chat(c, &state.identity)
+    })
+    .await
+}
+
+/// One page of chats, shown by `view`.
+async fn listed(
+    state: &AppState,
+    query: ChatsQuery,
+    unread: bool,
+    list: &str,
+    view: impl Fn(&ChatRecord) -> Value,
+) -> Result<Json<Page<Value>>, ApiError> {
+    let page = PageQuery::new(query.limit, query.offset);
     let filter = ChatFilter {
         search: query.search,
-        unread: truthy(query.unread.as_deref()),
+        unread,
     };
     let (count, chats) = state
         .store
         .chats_page(&filter, page.limit(), page.offset())
         .await?;
-    let results = chats
-        .iter()
-        .map(|c| views::chat(c, &state.identity))
-        .collect();
+    let url = format!("{}/api/v1/{list}/", state.identity.public_origin);
+    let results = chats.iter().map(view).collect();
     Ok(Json(Page::new(&url, &page, count, results)))
+}
+
+/// The chat a path names; an unknown or malformed number is not found.
+async fn chat_in_path(state: &AppState, wa_id: &str) -> Result<ChatRecord, ApiError> {
+    let chat = state.store.chat(&wa_id_in_path(wa_id)?).await?;
+    chat.ok_or(ApiError::NotFound)
 }
 
 pub async fn retrieve(
@@ -61,8 +81,7 @@ pub async fn retrieve(
     _agent: Agent,
     Path(wa_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let chat = state.store.chat(&wa_id_in_path(&wa_id)?).await?;
-    let chat = chat.ok_or(ApiError::NotFound)?;
+    let chat = chat_in_path(&state, &wa_id).await?;
     Ok(Json(views::chat(&chat, &state.identity)))
 }
 
@@ -71,21 +90,7 @@ pub async fn persons(
     _agent: Agent,
     Query(query): Query<ChatsQuery>,
 ) -> Result<Json<Page<Value>>, ApiError> {
-    let page = PageQuery::new(query.limit, query.offset);
-    let filter = ChatFilter {
-        search: query.search,
-        unread: false,
-    };
-    let (count, chats) = state
-        .store
-        .chats_page(&filter, page.limit(), page.offset())
-        .await?;
-    let url = format!("{}/api/v1/persons/", state.identity.public_origin);
-    let results = chats
-        .iter()
-        .map(|c| views::person(&c.wa_id, &c.name, c.last_message_at))
-        .collect();
-    Ok(Json(Page::new(&url, &page, count, results)))
+    listed(&state, query, false, "persons", person_of).await
 }
 
 pub async fn person(
@@ -93,13 +98,11 @@ pub async fn person(
     _agent: Agent,
     Path(wa_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let chat = state.store.chat(&wa_id_in_path(&wa_id)?).await?;
-    let chat = chat.ok_or(ApiError::NotFound)?;
-    Ok(Json(views::person(
-        &chat.wa_id,
-        &chat.name,
-        chat.last_message_at,
-    )))
+    Ok(Json(person_of(&chat_in_path(&state, &wa_id).await?)))
+}
+
+fn person_of(chat: &ChatRecord) -> Value {
+    views::person(&chat.wa_id, &chat.name, chat.last_message_at)
 }
 
 /// No contact provider is connected: an empty page, as get.chat answers without one.
@@ -123,7 +126,7 @@ pub async fn contact(
     Path(wa_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let chat = state.store.chat(&wa_id_in_path(&wa_id)?).await?;
-    let person = chat.map(|c| views::person(&c.wa_id, &c.name, c.last_message_at));
+    let person = chat.as_ref().map(person_of);
     Ok(Json(
         json!({"person": person, "contact_provider_results": []}),
     ))

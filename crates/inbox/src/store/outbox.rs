@@ -59,10 +59,7 @@ impl Store {
             .bind(message_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM outbox WHERE message_id = ?")
-            .bind(message_id)
-            .execute(&mut *tx)
-            .await?;
+        leave_outbox(&mut tx, message_id).await?;
         let early = sqlx::query(
             "DELETE FROM early_statuses WHERE wamid = ? RETURNING status, timestamp, errors",
         )
@@ -101,10 +98,7 @@ impl Store {
             .bind(message_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM outbox WHERE message_id = ?")
-            .bind(message_id)
-            .execute(&mut *tx)
-            .await?;
+        leave_outbox(&mut tx, message_id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -127,4 +121,12 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+async fn leave_outbox(conn: &mut sqlx::SqliteConnection, message_id: i64) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM outbox WHERE message_id = ?")
+        .bind(message_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
