@@ -26,15 +26,7 @@ impl Step {
     /// What a 360Dialog answer means for the deployment.
     pub fn from_d360(err: D360Error, instance: &InstanceId, channel: Option<&str>) -> Self {
         match err {
-            D360Error::InvalidKey => Self::failed(DeploymentError::invalid_api_key(
-                channel,
-                &match channel {
-                    Some(channel) => {
-                        format!("360Dialog rejected the API key of channel ID {channel}.")
-                    }
-                    None => "360Dialog rejected the API key.".to_owned(),
-                },
-            )),
+            D360Error::InvalidKey => Self::failed(DeploymentError::key_rejected(channel)),
             D360Error::ChannelNotAvailable(details) => Self::failed(
                 DeploymentError::channel_not_available(channel.unwrap_or_default(), &details),
             ),

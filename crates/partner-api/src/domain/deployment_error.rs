@@ -41,6 +41,24 @@ impl DeploymentError {
         }
     }
 
+    /// 360Dialog refuses the key itself (`401`/`403`), whether at deployment or later.
+    pub fn key_rejected(channel_id: Option<&str>) -> Self {
+        let details = match channel_id {
+            Some(channel) => format!("360Dialog rejected the API key of channel ID {channel}."),
+            None => "360Dialog rejected the API key.".to_owned(),
+        };
+        Self::invalid_api_key(channel_id, &details)
+    }
+
+    /// An instance's errors while 360Dialog rejects its stored key: those of its last deployment
+    /// or update, and the 702 once (a refused update may already carry one).
+    pub fn with_key_rejected(mut errors: Vec<Self>, channel_id: Option<&str>) -> Vec<Self> {
+        if !errors.iter().any(|e| e.code == 702) {
+            errors.push(Self::key_rejected(channel_id));
+        }
+        errors
+    }
+
     pub fn channel_not_available(channel_id: &str, details: &str) -> Self {
         Self {
             code: 703,
@@ -78,5 +96,20 @@ mod tests {
         let value =
             serde_json::to_value(DeploymentError::invalid_api_key(None, "rejected")).unwrap();
         assert!(value.get("parameters").is_none());
+    }
+
+    #[test]
+    fn a_rejected_key_adds_its_702_to_the_other_errors_once() {
+        let taken = DeploymentError::number_already_deployed("123456");
+        let errors = DeploymentError::with_key_rejected(vec![taken.clone()], Some("ChAnElCH"));
+        assert_eq!(errors[0], taken);
+        assert_eq!(
+            serde_json::to_value(&errors[1]).unwrap(),
+            json!({"code": 702, "title": "Invalid 360Dialog API Key",
+                   "details": "360Dialog rejected the API key of channel ID ChAnElCH.",
+                   "parameters": {"channel_id": "ChAnElCH"}})
+        );
+        let again = DeploymentError::with_key_rejected(errors.clone(), Some("ChAnElCH"));
+        assert_eq!(again, errors);
     }
 }
