@@ -75,7 +75,7 @@ pub async fn channel_holding_number(
 }
 
 pub async fn set_d360_key(db: &Db, id: &InstanceId, key: &D360ApiKey) -> anyhow::Result<()> {
-    sqlx::query("UPDATE instances SET d360_api_key_sealed = $2, d360_api_key_hint = $3, updated_at = $4 WHERE id = $1")
+    sqlx::query("UPDATE instances SET d360_api_key_sealed = $2, d360_api_key_hint = $3, d360_key_rejected_at = NULL, updated_at = $4 WHERE id = $1")
         .bind(id.as_str())
         .bind(db.secrets().seal(key.expose()))
         .bind(key.hint())
@@ -234,25 +234,36 @@ pub async fn complete_failed(
     let mut tx = db.begin().await?;
     let changed = transition(&mut tx, &instance.id, from, to, errors).await?;
     if changed {
-        if let Some(url) = &instance.webhook_url {
-            let payload = json!({"errors": errors});
-            events::enqueue(
-                &mut tx,
-                &NewEvent {
-                    partner_id: &instance.partner_id,
-                    instance_id: &instance.id,
-                    kind: EventKind::Errors,
-                    target: url,
-                    headers: &instance.webhook_headers,
-                    payload: &payload,
-                },
-            )
-            .await?;
-        }
+        queue_errors_event(&mut tx, instance, errors).await?;
     }
     jobs::finish_in(&mut tx, job, if changed { "failed" } else { "cancelled" }).await?;
     tx.commit().await?;
     Ok(changed)
+}
+
+/// Queues `{"errors": […]}` for the configurator's webhook, if the instance has one.
+pub(super) async fn queue_errors_event(
+    tx: &mut Tx,
+    instance: &Instance,
+    errors: &[DeploymentError],
+) -> anyhow::Result<()> {
+    let Some(url) = &instance.webhook_url else {
+        return Ok(());
+    };
+    let payload = json!({ "errors": errors });
+    events::enqueue(
+        tx,
+        &NewEvent {
+            partner_id: &instance.partner_id,
+            instance_id: &instance.id,
+            kind: EventKind::Errors,
+            target: url,
+            headers: &instance.webhook_headers,
+            payload: &payload,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Instances that should be running, for the reconciler.

@@ -26,7 +26,10 @@ pub struct Instance {
     pub webhook_url: Option<String>,
     pub webhook_headers: WebhookHeaders,
     pub max_number_of_seats: i64,
+    /// The last deployment's or update's errors, with a 702 while the stored key is rejected.
     pub errors: Vec<DeploymentError>,
+    /// Since when 360Dialog rejects the stored key (the periodic key check found it).
+    pub d360_key_rejected_at: Option<Timestamp>,
     pub endpoint: Option<String>,
     /// The activation code, sealed: opened only to show a requested `activation_url`.
     pub activation_code_sealed: String,
@@ -60,7 +63,7 @@ pub enum InsertError {
 
 const COLUMNS: &str = "id, partner_id, subdomain, status, channel_id, d360_api_key_hint, phone_number, admin_email, \
     generate_activation, configurator_user_name, webhook_url, webhook_headers, max_number_of_seats, errors, endpoint, \
-    activation_code_sealed, created_at, updated_at, ready_at, deleted_at";
+    activation_code_sealed, created_at, updated_at, ready_at, deleted_at, d360_key_rejected_at";
 
 fn from_row(row: &AnyRow) -> anyhow::Result<Instance> {
     let id: String = row.try_get("id")?;
@@ -68,13 +71,19 @@ fn from_row(row: &AnyRow) -> anyhow::Result<Instance> {
     let status: String = row.try_get("status")?;
     let errors: String = row.try_get("errors")?;
     let headers: String = row.try_get("webhook_headers")?;
+    let channel_id: Option<String> = row.try_get("channel_id")?;
+    let mut errors = serde_json::from_str(&errors).unwrap_or_default();
+    let d360_key_rejected_at = opt_i64(row, "d360_key_rejected_at").map(Timestamp::from_millis);
+    if d360_key_rejected_at.is_some() {
+        errors = DeploymentError::with_key_rejected(errors, channel_id.as_deref());
+    }
     Ok(Instance {
         id: InstanceId::parse(&id).with_context(|| format!("stored instance id {id:?}"))?,
         partner_id: PartnerId::parse(&partner).map_err(anyhow::Error::msg)?,
         subdomain: Subdomain::from_stored(row.try_get("subdomain")?),
         status: InstanceStatus::parse(&status)
             .with_context(|| format!("stored status {status:?}"))?,
-        channel_id: row.try_get("channel_id")?,
+        channel_id,
         d360_api_key_hint: row.try_get("d360_api_key_hint")?,
         phone_number: row.try_get("phone_number")?,
         admin_email: row.try_get("admin_email")?,
@@ -83,7 +92,8 @@ fn from_row(row: &AnyRow) -> anyhow::Result<Instance> {
         webhook_url: row.try_get("webhook_url")?,
         webhook_headers: WebhookHeaders::from_json(&headers),
         max_number_of_seats: row.try_get("max_number_of_seats")?,
-        errors: serde_json::from_str(&errors).unwrap_or_default(),
+        errors,
+        d360_key_rejected_at,
         endpoint: row.try_get("endpoint")?,
         activation_code_sealed: row.try_get("activation_code_sealed")?,
         created_at: Timestamp::from_millis(row.try_get("created_at")?),

@@ -119,7 +119,7 @@ pub async fn record_applied(
 ) -> anyhow::Result<()> {
     let now = Timestamp::now().millis();
     if let Some(key) = key {
-        sqlx::query("UPDATE instances SET d360_api_key_sealed = $2, d360_api_key_hint = $3, updated_at = $4 WHERE id = $1")
+        sqlx::query("UPDATE instances SET d360_api_key_sealed = $2, d360_api_key_hint = $3, d360_key_rejected_at = NULL, updated_at = $4 WHERE id = $1")
             .bind(id.as_str())
             .bind(db.secrets().seal(key.expose()))
             .bind(key.hint())

@@ -7,6 +7,7 @@ pub mod events;
 pub mod idempotency;
 pub mod instances;
 pub mod jobs;
+pub mod key_checks;
 pub mod lifecycle;
 pub mod partners;
 pub mod sandbox_d360;

@@ -24,7 +24,8 @@ pub struct InstanceObject {
     pub created_at: String,
     pub ready_at: Option<String>,
     pub deleted_at: Option<String>,
-    /// The errors of the last deployment or update, as sent in the `errors` event.
+    /// The errors of the last deployment or update, as sent in the `errors` event, and a 702
+    /// while 360Dialog rejects the stored key (the instance stays `ready`).
     pub errors: Vec<DeploymentError>,
 }
 
