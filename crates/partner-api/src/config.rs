@@ -118,6 +118,14 @@ pub struct ServeArgs {
         default_value_t = 5
     )]
     pub reconcile_interval_seconds: u64,
+    /// Seconds between two checks of each ready instance's 360Dialog key (sooner when the instance
+    /// reports that 360Dialog refused it); a rejected key puts a 702 on the instance. 0: off.
+    #[arg(
+        long,
+        env = "PARTNER_API_D360_KEY_CHECK_SECONDS",
+        default_value_t = 600
+    )]
+    pub d360_key_check_seconds: u64,
     /// Hours an activation link works.
     #[arg(long, env = "PARTNER_API_ACTIVATION_TTL_HOURS", default_value_t = 168)]
     pub activation_ttl_hours: u64,
@@ -166,6 +174,8 @@ impl ServeArgs {
             retry_base: Duration::from_millis(self.job_retry_base_ms),
             workers: self.deploy_workers,
             reconcile_interval: Duration::from_secs(self.reconcile_interval_seconds.max(1)),
+            key_check_interval: (self.d360_key_check_seconds > 0)
+                .then(|| Duration::from_secs(self.d360_key_check_seconds)),
         }
     }
 

@@ -98,6 +98,12 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
         deploy::run_reconciler(reconciler, exited, stop).await;
         Ok(())
     });
+    let key_checker = deployer.clone();
+    let stop = shutdown.clone();
+    tasks.spawn(async move {
+        deploy::run_key_check(key_checker, stop).await;
+        Ok(())
+    });
     tracing::info!(sandbox = args.sandbox_enabled(), backend = ?db.backend(), driver = driver.name(), "partner API listening on http://{api_addr}");
     tracing::info!("instance router listening on http://{router_addr}");
     Ok(App {

@@ -6,6 +6,7 @@ mod delete_job;
 mod deploy_job;
 pub mod driver;
 mod health;
+mod key_check;
 mod platform;
 mod reconcile;
 mod runtime;
@@ -14,6 +15,8 @@ mod step;
 mod update_job;
 mod worker;
 
+pub use key_check::check_once as check_keys_once;
+pub use key_check::run as run_key_check;
 pub use reconcile::reconcile_once;
 pub use reconcile::run as run_reconciler;
 pub use worker::{run_next_job, spawn_workers};
@@ -39,6 +42,8 @@ pub struct DeploySettings {
     pub retry_base: Duration,
     pub workers: usize,
     pub reconcile_interval: Duration,
+    /// How often each ready instance's 360Dialog key is checked; `None`: never.
+    pub key_check_interval: Option<Duration>,
 }
 
 /// What the deployment workers share.

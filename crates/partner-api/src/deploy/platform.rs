@@ -3,6 +3,26 @@
 use super::Deployer;
 use anyhow::{bail, Context};
 use inbox::bootstrap::PlatformSettings;
+use reqwest::{Method, RequestBuilder};
+use serde::Deserialize;
+
+/// What the control plane reads of `GET /api/v1/platform/settings`.
+#[derive(Debug, Default, Deserialize)]
+pub struct InstanceReport {
+    /// 360Dialog refused the instance's key while it sent, and has not accepted it since. An
+    /// instance that does not tell is taken to have seen no refusal.
+    #[serde(default)]
+    pub d360_key_rejected: bool,
+}
+
+fn request(ctx: &Deployer, method: Method, endpoint: &str, token: &str) -> RequestBuilder {
+    ctx.http
+        .request(
+            method,
+            format!("http://{endpoint}/api/v1/platform/settings"),
+        )
+        .header("Authorization", format!("Token {token}"))
+}
 
 /// Applies new settings to the running instance at once (it also keeps them across restarts).
 pub async fn push_settings(
@@ -11,10 +31,7 @@ pub async fn push_settings(
     platform_token: &str,
     settings: &PlatformSettings,
 ) -> anyhow::Result<()> {
-    let response = ctx
-        .http
-        .put(format!("http://{endpoint}/api/v1/platform/settings"))
-        .header("Authorization", format!("Token {platform_token}"))
+    let response = request(ctx, Method::PUT, endpoint, platform_token)
         .json(settings)
         .send()
         .await
@@ -26,4 +43,39 @@ pub async fn push_settings(
         );
     }
     Ok(())
+}
+
+pub async fn fetch_report(
+    ctx: &Deployer,
+    endpoint: &str,
+    platform_token: &str,
+) -> anyhow::Result<InstanceReport> {
+    let response = request(ctx, Method::GET, endpoint, platform_token)
+        .send()
+        .await
+        .context("reading the instance's platform settings")?;
+    if !response.status().is_success() {
+        bail!(
+            "the instance's platform settings answered HTTP {}",
+            response.status()
+        );
+    }
+    response
+        .json()
+        .await
+        .context("the instance's platform settings")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instance_that_does_not_report_refusals_has_seen_none() {
+        let report: InstanceReport =
+            serde_json::from_str(r#"{"max_number_of_seats":5,"seats_in_use":1}"#).unwrap();
+        assert!(!report.d360_key_rejected);
+        let report: InstanceReport = serde_json::from_str(r#"{"d360_key_rejected":true}"#).unwrap();
+        assert!(report.d360_key_rejected);
+    }
 }
