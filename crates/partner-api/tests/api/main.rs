@@ -20,6 +20,7 @@ mod events_replicas;
 mod events_safety;
 mod events_signatures;
 mod health;
+mod key_check;
 mod lifecycle;
 mod operator_commands;
 mod outbox;

@@ -190,6 +190,11 @@ impl TestApp {
         &self.app.as_ref().expect("running").db
     }
 
+    /// The running service's deployer, to drive a worker's single step beside its own workers.
+    pub fn deployer(&self) -> &partner_api::deploy::Deployer {
+        &self.app.as_ref().expect("running").deployer
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -218,6 +223,13 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// `PATCH /v1/instances/{id}` as the sandbox partner.
+    pub async fn patch_instance(&self, id: &str, body: &Value) -> Response {
+        let path = format!("/v1/instances/{id}");
+        let request = self.request(Method::PATCH, &path, SANDBOX_KEY).json(body);
+        request.send().await.unwrap()
     }
 
     /// The same arguments the operator would pass to `partner-api` next to this service.
