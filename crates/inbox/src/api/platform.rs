@@ -15,6 +15,8 @@ pub struct SettingsView {
     max_number_of_seats: u32,
     seats_in_use: u32,
     d360_api_key_hint: Option<String>,
+    /// 360Dialog refused the key since it last accepted it: the platform checks it at once.
+    d360_key_rejected: bool,
 }
 
 pub async fn show(
@@ -41,6 +43,10 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
+    if d360.is_some() {
+        // A refusal of the old key says nothing about the new one.
+        state.messaging.key_accepted();
+    }
     state
         .store
         .update_platform_settings(seats, d360.as_ref())
@@ -55,5 +61,6 @@ async fn current(state: &AppState) -> Result<Json<SettingsView>, ApiError> {
         max_number_of_seats: settings.max_number_of_seats.get(),
         seats_in_use: state.store.seats_in_use().await?,
         d360_api_key_hint: settings.d360.as_ref().map(|d| d.api_key_hint()),
+        d360_key_rejected: state.messaging.is_key_rejected(),
     }))
 }

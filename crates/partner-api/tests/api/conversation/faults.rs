@@ -89,5 +89,24 @@ async fn a_revoked_key_fails_the_message_with_a_clear_reason(backend: Backend) {
     let ours = messages.iter().find(|m| m["from_us"] == true).unwrap();
     assert_eq!(ours["is_failed"], true);
     assert!(inbox.sent().await.is_empty());
+    let path = format!("/v1/instances/{}", inbox.id);
+    let shown = super::within(
+        30,
+        "the partner's instance shows the key problem",
+        || async {
+            let (_, instance) =
+                crate::support::json(app.get(&path, crate::support::SANDBOX_KEY).await).await;
+            let errors = instance["errors"].as_array().cloned().unwrap_or_default();
+            errors.into_iter().find(|e| e["code"] == 702)
+        },
+    )
+    .await;
+    assert_eq!(shown["parameters"]["channel_id"], "RevokedCH", "{shown}");
+    assert_eq!(
+        crate::support::json(app.get(&path, crate::support::SANDBOX_KEY).await)
+            .await
+            .1["status"],
+        "ready"
+    );
     app.stop().await;
 }
