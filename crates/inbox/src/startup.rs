@@ -8,6 +8,7 @@ use crate::store::Store;
 use crate::{api, clock, lifetime, messaging, misdirected, provision, push, web};
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
+use axum::serve::ListenerExt;
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -92,6 +93,13 @@ async fn serve(
         tracing::info!("stopping: {why}");
         let _ = stopping.send(true);
     };
+    // Push frames are small and often follow one another: without NODELAY the second waits for
+    // the peer's delayed acknowledgement (about 40 ms).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
