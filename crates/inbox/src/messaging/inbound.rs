@@ -36,7 +36,7 @@ pub async fn receive(
     for why in &batch.skipped {
         tracing::warn!(reason = why.as_str(), "part of a webhook skipped");
     }
-    let recorded = state.store.record_inbound(&batch, clock::now()).await?;
+    let recorded = state.messaging.recorder.record(batch).await?;
     state.push.waba_webhook(&body);
     fetch_in_background(
         &state,

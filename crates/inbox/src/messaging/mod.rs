@@ -7,6 +7,7 @@ pub mod inbound;
 pub mod media_files;
 pub mod media_kind;
 pub mod outbox;
+pub mod recorder;
 pub mod send;
 pub mod served_media;
 pub mod templates;
@@ -24,6 +25,7 @@ pub struct Messaging {
     pub d360: D360Client,
     pub media: MediaFiles,
     pub outbox: Outbox,
+    pub recorder: recorder::Recorder,
     pub templates_refreshing: Arc<AtomicBool>,
     /// The templates were copied from 360Dialog since this run started.
     pub templates_synced: Arc<AtomicBool>,
@@ -37,6 +39,7 @@ impl Messaging {
             d360: D360Client::default(),
             media: MediaFiles::new(data_dir),
             outbox: Outbox::default(),
+            recorder: recorder::Recorder::default(),
             templates_refreshing: Arc::default(),
             templates_synced: Arc::default(),
             key_rejected: Arc::default(),
@@ -62,6 +65,7 @@ impl Messaging {
 /// fetch was interrupted. (Templates are copied on first use: an instance nobody opens never
 /// talks to 360Dialog.)
 pub fn start(state: &crate::state::AppState) {
+    state.messaging.recorder.spawn(state.store.clone());
     outbox::spawn_sender(state.clone());
     let resume = state.clone();
     tokio::spawn(async move {

@@ -29,52 +29,17 @@ pub struct NewOutgoing<'a> {
 }
 
 impl Store {
-    pub async fn record_inbound(&self, batch: &InboundBatch, now: i64) -> anyhow::Result<Recorded> {
-        let mut recorded = Recorded::default();
+    /// Records several webhook bodies in one transaction (one commit is most of the cost of a
+    /// small one); what each changed comes back in the same order.
+    pub async fn record_inbound(
+        &self,
+        batches: &[&InboundBatch],
+        now: i64,
+    ) -> anyhow::Result<Vec<Recorded>> {
         let mut tx = self.pool.begin().await?;
-        for (wa_id, name) in &batch.contacts {
-            ensure_chat(&mut tx, wa_id, name, now).await?;
-        }
-        for message in &batch.messages {
-            ensure_chat(&mut tx, &message.from, "", now).await?;
-            let inserted: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO messages (wamid, wa_id, from_us, type, timestamp, waba_payload, search_text)
-                 VALUES (?, ?, 0, ?, ?, ?, ?)
-                 ON CONFLICT (wamid) DO NOTHING RETURNING id",
-            )
-            .bind(&message.wamid)
-            .bind(message.from.as_str())
-            .bind(&message.kind)
-            .bind(message.timestamp)
-            .bind(message.payload.to_string())
-            .bind(&message.search_text)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(id) = inserted else { continue };
-            touch_chat(&mut tx, &message.from, id, message.timestamp, true).await?;
-            if let Some(media) = &message.media {
-                sqlx::query(
-                    "INSERT INTO media (id, mime_type, file_name, sha256, created_at)
-                     VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(&media.id)
-                .bind(&media.mime_type)
-                .bind(&media.file_name)
-                .bind(&media.sha256)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                recorded.new_media.push(media.clone());
-            }
-            recorded.new_messages.push(id);
-        }
-        for status in &batch.statuses {
-            if apply_status(&mut tx, status).await? {
-                recorded.statuses_applied += 1;
-            } else {
-                keep_early_status(&mut tx, status, now).await?;
-                recorded.statuses_kept += 1;
-            }
+        let mut recorded = Vec::with_capacity(batches.len());
+        for batch in batches {
+            recorded.push(record_batch(&mut tx, batch, now).await?);
         }
         tx.commit().await?;
         Ok(recorded)
@@ -106,6 +71,65 @@ impl Store {
         tx.commit().await?;
         Ok(id)
     }
+}
+
+async fn record_batch(
+    tx: &mut SqliteConnection,
+    batch: &InboundBatch,
+    now: i64,
+) -> anyhow::Result<Recorded> {
+    let mut recorded = Recorded::default();
+    for (wa_id, name) in &batch.contacts {
+        ensure_chat(tx, wa_id, name, now).await?;
+    }
+    for message in &batch.messages {
+        if !batch
+            .contacts
+            .iter()
+            .any(|(wa_id, _)| *wa_id == message.from)
+        {
+            ensure_chat(tx, &message.from, "", now).await?;
+        }
+        let inserted: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO messages (wamid, wa_id, from_us, type, timestamp, waba_payload, search_text)
+                 VALUES (?, ?, 0, ?, ?, ?, ?)
+                 ON CONFLICT (wamid) DO NOTHING RETURNING id",
+            )
+            .bind(&message.wamid)
+            .bind(message.from.as_str())
+            .bind(&message.kind)
+            .bind(message.timestamp)
+            .bind(message.payload.to_string())
+            .bind(&message.search_text)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(id) = inserted else { continue };
+        touch_chat(tx, &message.from, id, message.timestamp, true).await?;
+        if let Some(media) = &message.media {
+            sqlx::query(
+                "INSERT INTO media (id, mime_type, file_name, sha256, created_at)
+                     VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&media.id)
+            .bind(&media.mime_type)
+            .bind(&media.file_name)
+            .bind(&media.sha256)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            recorded.new_media.push(media.clone());
+        }
+        recorded.new_messages.push(id);
+    }
+    for status in &batch.statuses {
+        if apply_status(tx, status).await? {
+            recorded.statuses_applied += 1;
+        } else {
+            keep_early_status(tx, status, now).await?;
+            recorded.statuses_kept += 1;
+        }
+    }
+    Ok(recorded)
 }
 
 /// The chat with a customer, created on their first message; a non-empty profile name replaces
