@@ -57,6 +57,9 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> anyhow::Result<(u32, Vec<MessageRecord>)> {
+        if let Some(fts) = filter.search_alone() {
+            return self.search_page(&fts, limit, offset).await;
+        }
         let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM messages m");
         push_message_filter(&mut count, filter);
         let total: u32 = count.build_query_scalar().fetch_one(&self.pool).await?;
@@ -77,6 +80,39 @@ impl Store {
         Ok((total, messages))
     }
 
+    /// A search over every chat, answered from the search index alone: counted there, and paged
+    /// newest first by id (the order messages were stored in), so a common word never sorts every
+    /// message it is in.
+    async fn search_page(
+        &self,
+        fts: &str,
+        limit: u32,
+        offset: u32,
+    ) -> anyhow::Result<(u32, Vec<MessageRecord>)> {
+        let total: u32 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM messages_search WHERE messages_search MATCH ?",
+        )
+        .bind(fts)
+        .fetch_one(&self.pool)
+        .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM (SELECT rowid FROM messages_search
+                 WHERE messages_search MATCH ? ORDER BY rowid DESC LIMIT ? OFFSET ?) hit
+             JOIN messages m ON m.id = hit.rowid JOIN chats c ON c.wa_id = m.wa_id
+             LEFT JOIN users u ON u.id = m.sender_id ORDER BY m.id DESC"
+        ))
+        .bind(fts)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        let messages = rows
+            .iter()
+            .filter_map(|row| message_from_row(row).transpose())
+            .collect::<anyhow::Result<_>>()?;
+        Ok((total, messages))
+    }
+
     pub async fn message(&self, id: i64) -> anyhow::Result<Option<MessageRecord>> {
         let row = sqlx::query(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN chats c ON c.wa_id = m.wa_id \
@@ -89,6 +125,19 @@ impl Store {
             Some(row) => message_from_row(&row)?,
             None => None,
         })
+    }
+}
+
+impl MessageFilter {
+    /// The search query when the search is the only filter.
+    fn search_alone(&self) -> Option<String> {
+        let alone = self.wa_id.is_none()
+            && self.since.is_none()
+            && self.before.is_none()
+            && self.from_us.is_none();
+        alone
+            .then(|| self.search.as_deref().and_then(fts_query))
+            .flatten()
     }
 }
 
