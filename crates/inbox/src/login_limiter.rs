@@ -3,6 +3,10 @@
 //!
 //! After 5 failures for one user name, or 20 from one address, within 15 minutes of the first of
 //! them, sign-ins for that name or from that address are refused until those 15 minutes are over.
+//!
+//! An attempt is counted by `begin`, under the lock that checks the limit and before the password
+//! hash runs, so parallel guesses cannot all pass the check before any of them is recorded. A
+//! right password gives its attempt back (`record_success`).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -32,39 +36,48 @@ pub struct LoginLimiter {
 }
 
 impl LoginLimiter {
-    /// `Err(wait)` while this name or address is locked out.
-    pub fn check(&self, username: &str, address: IpAddr) -> Result<(), Duration> {
-        self.check_at(username, address, Instant::now())
+    /// Counts an attempt as failed unless it is given back; `Err(wait)` (nothing counted) while
+    /// this name or address is locked out.
+    pub fn begin(&self, username: &str, address: IpAddr) -> Result<(), Duration> {
+        self.begin_at(username, address, Instant::now())
     }
 
-    pub fn record_failure(&self, username: &str, address: IpAddr) {
-        self.record_failure_at(username, address, Instant::now());
+    /// A right password clears the name's failures and gives the address its attempt back.
+    pub fn record_success(&self, username: &str, address: IpAddr) {
+        let mut failures = self.lock();
+        failures.remove(&username_key(username));
+        if let Some(entry) = failures.get_mut(&Key::Address(address)) {
+            entry.count = entry.count.saturating_sub(1);
+        }
     }
 
-    /// A right password clears the name's failures, not the address's.
-    pub fn record_success(&self, username: &str) {
-        self.lock().remove(&username_key(username));
+    fn begin_at(&self, username: &str, address: IpAddr, now: Instant) -> Result<(), Duration> {
+        let mut failures = self.lock();
+        Self::wait(&failures, username, address, now).map_or(Ok(()), Err)?;
+        Self::count(&mut failures, username, address, now);
+        Ok(())
     }
 
-    fn check_at(&self, username: &str, address: IpAddr, now: Instant) -> Result<(), Duration> {
-        let failures = self.lock();
+    fn wait(
+        failures: &HashMap<Key, Failures>,
+        username: &str,
+        address: IpAddr,
+        now: Instant,
+    ) -> Option<Duration> {
         let keys = [
             (username_key(username), FAILURES_PER_USERNAME),
             (Key::Address(address), FAILURES_PER_ADDRESS),
         ];
-        let wait = keys
-            .iter()
+        keys.iter()
             .filter_map(|(key, limit)| {
                 let entry = failures.get(key)?;
                 let ends = entry.since + WINDOW;
                 (entry.count >= *limit && ends > now).then(|| ends - now)
             })
-            .max();
-        wait.map_or(Ok(()), Err)
+            .max()
     }
 
-    fn record_failure_at(&self, username: &str, address: IpAddr, now: Instant) {
-        let mut failures = self.lock();
+    fn count(failures: &mut HashMap<Key, Failures>, username: &str, address: IpAddr, now: Instant) {
         if failures.len() > PRUNE_ABOVE {
             failures.retain(|_, f| f.since + WINDOW > now);
         }
@@ -100,18 +113,26 @@ mod tests {
     const OFFICE: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 1));
 
     #[test]
-    fn the_fifth_failure_for_a_name_locks_it_out_from_every_address_for_the_window() {
+    fn the_fifth_attempt_for_a_name_locks_it_out_from_every_address_for_the_window() {
         let limiter = LoginLimiter::default();
         let start = Instant::now();
-        for _ in 0..4 {
-            limiter.record_failure_at("Ana", HOME, start);
+        for _ in 0..FAILURES_PER_USERNAME {
+            assert!(limiter.begin_at("Ana", HOME, start).is_ok());
         }
-        assert!(limiter.check_at("ana", OFFICE, start).is_ok());
-        limiter.record_failure_at("ana", HOME, start);
-        let wait = limiter.check_at("ANA", OFFICE, start).unwrap_err();
+        let wait = limiter.begin_at("ANA", OFFICE, start).unwrap_err();
         assert_eq!(wait, WINDOW);
-        assert!(limiter.check_at("bruno", OFFICE, start).is_ok());
-        assert!(limiter.check_at("ana", OFFICE, start + WINDOW).is_ok());
+        assert!(limiter.begin_at("bruno", OFFICE, start).is_ok());
+        assert!(limiter.begin_at("ana", OFFICE, start + WINDOW).is_ok());
+    }
+
+    #[test]
+    fn a_refused_attempt_is_not_counted() {
+        let limiter = LoginLimiter::default();
+        let now = Instant::now();
+        for _ in 0..FAILURES_PER_USERNAME + 10 {
+            let _ = limiter.begin_at("ana", HOME, now);
+        }
+        assert!(limiter.begin_at("bruno", HOME, now).is_ok());
     }
 
     #[test]
@@ -119,21 +140,24 @@ mod tests {
         let limiter = LoginLimiter::default();
         let now = Instant::now();
         for i in 0..FAILURES_PER_ADDRESS {
-            limiter.record_failure_at(&format!("user{i}"), HOME, now);
+            assert!(limiter.begin_at(&format!("user{i}"), HOME, now).is_ok());
         }
-        assert!(limiter.check_at("someone-else", HOME, now).is_err());
-        assert!(limiter.check_at("someone-else", OFFICE, now).is_ok());
+        assert!(limiter.begin_at("someone-else", HOME, now).is_err());
+        assert!(limiter.begin_at("someone-else", OFFICE, now).is_ok());
     }
 
     #[test]
-    fn a_right_password_forgets_the_earlier_failures_of_that_name() {
+    fn a_right_password_gives_back_its_attempt_and_forgets_the_names_failures() {
         let limiter = LoginLimiter::default();
         let now = Instant::now();
-        for _ in 0..4 {
-            limiter.record_failure_at("ana", HOME, now);
+        for _ in 0..FAILURES_PER_USERNAME - 1 {
+            limiter.begin_at("ana", HOME, now).unwrap();
         }
-        limiter.record_success("ana");
-        limiter.record_failure_at("ana", HOME, now);
-        assert!(limiter.check_at("ana", HOME, now).is_ok());
+        limiter.begin_at("ana", HOME, now).unwrap();
+        limiter.record_success("ana", HOME);
+        for _ in 0..FAILURES_PER_USERNAME - 1 {
+            limiter.begin_at("ana", HOME, now).unwrap();
+        }
+        assert!(limiter.begin_at("ana", HOME, now).is_ok());
     }
 }

@@ -13,7 +13,7 @@ pub async fn sign_in(
 ) -> Result<User, AccountError> {
     state
         .limiter
-        .check(username, address)
+        .begin(username, address)
         .map_err(|retry_after| AccountError::TooManyAttempts { retry_after })?;
     let found = state.store.user_with_password(username).await?;
     if found
@@ -28,11 +28,10 @@ pub async fn sign_in(
     };
     let verified = password::verify(password.to_owned(), stored).await?;
     let Some(user) = user.filter(|_| verified) else {
-        state.limiter.record_failure(username, address);
         tracing::info!(username, %address, "failed sign-in");
         return Err(AccountError::BadCredentials);
     };
-    state.limiter.record_success(username);
+    state.limiter.record_success(username, address);
     let limit = state.store.platform_settings().await?.max_number_of_seats;
     if !limit.covers_position(state.store.seat_position(&user).await?) {
         return Err(AccountError::OverSeatLimit(limit));

@@ -23,6 +23,25 @@ async fn five_wrong_passwords_lock_the_name_even_for_the_right_password() {
 }
 
 #[tokio::test]
+async fn forty_parallel_wrong_guesses_are_evaluated_at_most_five_times() {
+    let instance = Instance::start(Spec::default()).await;
+    instance.add_user("ana", "agent").await;
+    let guesses = (0..40).map(|_| token_for(&instance, "ana", "wrong password"));
+
+    let statuses: Vec<u16> = futures_util::future::join_all(guesses)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+
+    let evaluated = statuses.iter().filter(|s| **s == 400).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!(evaluated <= 5, "{statuses:?}");
+    assert_eq!(evaluated + refused, 40, "{statuses:?}");
+    assert_eq!(token_for(&instance, "ana", PASSWORD).await.status(), 429);
+}
+
+#[tokio::test]
 async fn an_address_that_fails_too_often_is_locked_out_while_others_are_not() {
     let instance = Instance::start(Spec::default()).await;
     instance.add_user("ana", "agent").await;
