@@ -1,5 +1,6 @@
 use super::AccountError;
 use crate::domain::{Role, User};
+use crate::login_limiter::Verdict;
 use crate::password;
 use crate::state::AppState;
 use std::net::IpAddr;
@@ -11,10 +12,12 @@ pub async fn sign_in(
     password: &str,
     address: IpAddr,
 ) -> Result<User, AccountError> {
-    state
-        .limiter
-        .begin(username, address)
-        .map_err(|retry_after| AccountError::TooManyAttempts { retry_after })?;
+    match state.limiter.begin(username, address) {
+        Verdict::Locked { retry_after } => {
+            return Err(AccountError::TooManyAttempts { retry_after })
+        }
+        Verdict::Proceed { delay } => tokio::time::sleep(delay).await,
+    }
     let found = state.store.user_with_password(username).await?;
     if found
         .as_ref()

@@ -4,7 +4,7 @@ use crate::support::{token_for, Instance, Spec, PASSWORD};
 use serde_json::json;
 
 #[tokio::test]
-async fn five_wrong_passwords_lock_the_name_even_for_the_right_password() {
+async fn five_wrong_passwords_from_one_address_lock_the_name_there_even_for_the_right_password() {
     let instance = Instance::start(Spec::default()).await;
     instance.add_user("ana", "agent").await;
     for _ in 0..5 {
@@ -68,6 +68,39 @@ async fn an_address_that_fails_too_often_is_locked_out_while_others_are_not() {
 
     assert_eq!(locked.status(), 429);
     assert_eq!(other.status(), 200);
+}
+
+#[tokio::test]
+async fn strangers_guessing_a_name_from_many_addresses_do_not_lock_out_its_user() {
+    let instance = Instance::start(Spec::default()).await;
+    instance.add_user("ana", "agent").await;
+    let client = reqwest::Client::new();
+    let attempt = |from: String, password: &'static str| {
+        client
+            .post(instance.url("/api/v1/auth/token/"))
+            .header("x-forwarded-for", from)
+            .json(&json!({"username": "ana", "password": password}))
+            .send()
+    };
+    let strangers = (1..=2).map(|i| async move {
+        let mut statuses = Vec::new();
+        for _ in 0..6 {
+            let response = attempt(format!("192.0.2.{i}"), "wrong password").await;
+            statuses.push(response.unwrap().status().as_u16());
+        }
+        statuses
+    });
+    let statuses = futures_util::future::join_all(strangers).await;
+    assert!(
+        statuses.iter().all(|s| s[..5] == [400; 5] && s[5] == 429),
+        "{statuses:?}"
+    );
+
+    let from_a_stranger = attempt("192.0.2.1".into(), PASSWORD).await.unwrap();
+    let from_ana = attempt("198.51.100.1".into(), PASSWORD).await.unwrap();
+
+    assert_eq!(from_a_stranger.status(), 429);
+    assert_eq!(from_ana.status(), 200);
 }
 
 #[tokio::test]
