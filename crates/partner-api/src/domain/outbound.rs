@@ -24,8 +24,12 @@ impl AddressPolicy {
         Self { allowed }
     }
 
+    /// An IPv6 address carrying an IPv4 one is judged as that IPv4, by the allowed list too.
     pub fn permits(&self, ip: IpAddr) -> bool {
-        let ip = ip.to_canonical();
+        let ip = match ip {
+            IpAddr::V6(v6) => embedded_v4(v6).map_or(ip, IpAddr::V4),
+            IpAddr::V4(_) => ip,
+        };
         !is_non_public(ip) || self.allowed.iter().any(|net| net.contains(&ip))
     }
 }
@@ -66,16 +70,22 @@ fn is_non_public_v6(ip: Ipv6Addr) -> bool {
         || (segments[0] == 0x2001 && segments[1] < 0x0200) // Teredo, ORCHID and other special-purpose
 }
 
-/// IPv4 addresses carried inside IPv6 ones: mapped (`::ffff:a.b.c.d`), NAT64 (`64:ff9b::/96`), 6to4.
+/// IPv4 addresses carried inside IPv6 ones, the IPv4 in the last 32 bits unless said otherwise:
+/// compatible (`::a.b.c.d`, but not `::` and `::1`), mapped (`::ffff:a.b.c.d`),
+/// translated (`::ffff:0:a.b.c.d`), NAT64 well-known (`64:ff9b::/96`) and local-use
+/// (`64:ff9b:1::/48`, which a translator may map with any suffix), 6to4 (`2002:a.b.c.d::/48`).
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = ip.segments();
     let from =
         |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return Some(v4);
-    }
-    if s[0] == 0x0064 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
-        return Some(from(s[6], s[7]));
+    let last = from(s[6], s[7]);
+    let compatible = s[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified();
+    let mapped = s[..6] == [0, 0, 0, 0, 0, 0xffff];
+    let translated = s[..6] == [0, 0, 0, 0, 0xffff, 0];
+    let nat64 = s[..6] == [0x0064, 0xff9b, 0, 0, 0, 0];
+    let nat64_local = s[..3] == [0x0064, 0xff9b, 0x0001];
+    if compatible || mapped || translated || nat64 || nat64_local {
+        return Some(last);
     }
     if s[0] == 0x2002 {
         return Some(from(s[1], s[2]));
@@ -113,6 +123,12 @@ mod tests {
             "::ffff:169.254.169.254",
             "64:ff9b::a9fe:a9fe",
             "2002:7f00:1::",
+            "::127.0.0.1",
+            "::ffff:0:127.0.0.1",
+            "::ffff:0:a9fe:a9fe",
+            "64:ff9b::10.0.0.1",
+            "64:ff9b:1::127.0.0.1",
+            "64:ff9b:1:abcd::a9fe:a9fe",
         ] {
             assert!(!policy.permits(ip(s)), "{s} should be refused");
         }
@@ -126,6 +142,9 @@ mod tests {
             "8.8.8.8",
             "2606:4700:4700::1111",
             "::ffff:8.8.8.8",
+            "::ffff:0:8.8.8.8",
+            "64:ff9b::8.8.8.8",
+            "64:ff9b:1::8.8.8.8",
         ] {
             assert!(policy.permits(ip(s)), "{s} should be permitted");
         }
@@ -136,6 +155,7 @@ mod tests {
         let policy = AddressPolicy::new(vec!["127.0.0.0/8".parse().unwrap()]);
         assert!(policy.permits(ip("127.0.0.1")));
         assert!(policy.permits(ip("::ffff:127.0.0.1")));
+        assert!(policy.permits(ip("64:ff9b::127.0.0.1")));
         assert!(!policy.permits(ip("10.0.0.1")));
         assert!(!policy.permits(ip("169.254.169.254")));
         assert!(AddressPolicy::default().with_loopback().permits(ip("::1")));

@@ -32,6 +32,10 @@ async fn internal_destinations_and_header_injection_are_refused_at_create(backen
         "http://[::ffff:127.0.0.1]/",
         "ftp://x",
         "http://127.0.0.1:8080/",
+        "http://[::127.0.0.1]/",
+        "http://[::ffff:0:127.0.0.1]/",
+        "http://[64:ff9b::a9fe:a9fe]/",
+        "http://[64:ff9b:1::127.0.0.1]/",
     ];
     for url in internal {
         let body = create(json!({"user_name": "svc", "webhook_url": url}));
