@@ -72,6 +72,22 @@ impl WebhookUrl {
     }
 }
 
+/// Headers about one connection (RFC 9110 §7.6.1), which a partner must not steer.
+fn is_hop_by_hop(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "connection",
+        "upgrade",
+        "te",
+        "transfer-encoding",
+        "expect",
+        "keep-alive",
+        "trailer",
+    ]
+    .contains(&name.as_str())
+        || name.starts_with("proxy-")
+}
+
 /// Extra headers sent with every event, checked so they can be put on the wire as they are.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WebhookHeaders(BTreeMap<String, String>);
@@ -87,6 +103,11 @@ impl WebhookHeaders {
         if PROTECTED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
             return Err(format!(
                 "Value error, header {name:?} is set by the platform and cannot be replaced"
+            ));
+        }
+        if is_hop_by_hop(name) {
+            return Err(format!(
+                "Value error, header {name:?} is hop-by-hop and cannot be sent with events"
             ));
         }
         if value.len() > MAX_HEADER_VALUE_LEN {

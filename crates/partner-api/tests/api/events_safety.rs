@@ -52,6 +52,30 @@ async fn internal_destinations_and_header_injection_are_refused_at_create(backen
     fx.stop().await;
 }
 
+async fn hop_by_hop_webhook_headers_are_refused_at_create(backend: Backend) {
+    let fx = production_like(backend).await;
+    for name in [
+        "Upgrade",
+        "TE",
+        "Expect",
+        "Keep-Alive",
+        "Proxy-Authorization",
+        "connection",
+    ] {
+        let body = json!({"channel_id": "abc123", "configurator": {"user_name": "svc",
+            "webhook_url": "https://example.com/", "webhook_headers": {name: "x"}}});
+        let (status, answer) = json(fx.app.post_json("/v1/instances", &fx.key, &body).await).await;
+        assert_eq!(status, 422, "{name}: {answer}");
+        let loc = &answer["detail"][0]["loc"];
+        assert_eq!(
+            loc[loc.as_array().map_or(0, Vec::len) - 1],
+            name,
+            "{answer}"
+        );
+    }
+    fx.stop().await;
+}
+
 async fn a_name_or_literal_that_leads_to_loopback_is_refused_when_sending(backend: Backend) {
     let fx = production_like(backend).await;
     let receiver = Receiver::start(vec![]).await;
@@ -100,4 +124,5 @@ async fn a_name_or_literal_that_leads_to_loopback_is_refused_when_sending(backen
 crate::on_both_backends!(
     internal_destinations_and_header_injection_are_refused_at_create,
     a_name_or_literal_that_leads_to_loopback_is_refused_when_sending,
+    hop_by_hop_webhook_headers_are_refused_at_create,
 );
