@@ -1,9 +1,9 @@
 //! The address of the person behind a request.
 //!
-//! Behind the control plane's router every request comes from 127.0.0.1 and the router appends
-//! the real client to `X-Forwarded-For`. That header is trusted only when the peer is on the
-//! loopback interface, and then only its last entry (the one the router added): anything before
-//! it was written by the client itself.
+//! Behind the control plane's router every request comes from 127.0.0.1 and the router replaces
+//! `X-Forwarded-For` with the one client address it determined (only proxies its operator trusts
+//! are believed). That header is trusted only when the peer is on the loopback interface, and then
+//! only its last entry.
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;

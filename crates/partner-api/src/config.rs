@@ -61,6 +61,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub webhook_allowed_networks: Vec<IpNet>,
+    /// Proxies in front of the instance router (CIDRs, comma-separated) whose `X-Forwarded-For` is
+    /// believed; a client's own header never is. Empty: the peer is the client.
+    #[arg(long, env = "PARTNER_API_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpNet>,
     /// Requests per second allowed for each partner; 0 switches the limit off.
     #[arg(long, env = "PARTNER_API_RATE_LIMIT", default_value_t = 50)]
     pub rate_limit: u32,

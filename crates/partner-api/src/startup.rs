@@ -80,7 +80,12 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
             .context("serving the API")
     });
     let stop = shutdown.clone();
-    let instance_router = crate::router::app(db.clone(), urls, args.public_scheme == "https");
+    let instance_router = crate::router::app(
+        db.clone(),
+        urls,
+        args.public_scheme == "https",
+        crate::router::TrustedProxies::new(args.trusted_proxies.clone()),
+    );
     tasks.spawn(async move {
         axum::serve(
             router_listener,

@@ -7,7 +7,7 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use inbox::bootstrap::ROUTED_INSTANCE_HEADER;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 /// Connection-level headers that a proxy must not forward (RFC 9110 §7.6.1).
 pub const HOP_BY_HOP: &[&str] = &[
@@ -21,12 +21,13 @@ pub const HOP_BY_HOP: &[&str] = &[
     "upgrade",
 ];
 
-/// Where a request goes and where it came from.
+/// Where a request goes and who sent it.
 pub struct Hop<'a> {
     pub id: &'a InstanceId,
     pub endpoint: &'a str,
     pub host: &'a str,
-    pub peer: SocketAddr,
+    /// Determined by the router (`client_addr`): the only address the instance is told.
+    pub client: IpAddr,
 }
 
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
@@ -39,15 +40,13 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
 /// `X-Forwarded-*` and the routed-instance header.
 pub fn prepare_headers(headers: &mut HeaderMap, hop: &Hop<'_>, scheme: &str) {
     strip_hop_by_hop(headers);
-    let forwarded_for = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-        Some(earlier) => format!("{earlier}, {}", hop.peer.ip()),
-        None => hop.peer.ip().to_string(),
-    };
+    let forwarded_for = hop.client.to_string();
     let set = |headers: &mut HeaderMap, name: &'static str, value: &str| {
         if let Ok(value) = HeaderValue::from_str(value) {
             headers.insert(HeaderName::from_static(name), value);
         }
     };
+    // Replaces what the client sent: the instance trusts this header from the router alone.
     set(headers, "x-forwarded-for", &forwarded_for);
     set(headers, "x-forwarded-host", hop.host);
     set(headers, "x-forwarded-proto", scheme);

@@ -2,6 +2,7 @@
 //! `Host: {subdomain}.{base domain}` (and the push channel's `websockets-{subdomain}.{base domain}`)
 //! to the instance serving that subdomain, websockets included.
 
+mod client_addr;
 mod forward;
 mod hosts;
 mod pages;
@@ -17,6 +18,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::response::Response;
 use axum::Router;
+pub use client_addr::TrustedProxies;
 use forward::Hop;
 use hyper::upgrade::OnUpgrade;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -35,6 +37,7 @@ struct RouterState {
     scheme: &'static str,
     client: Client<HttpConnector, Body>,
     sockets: Arc<OpenSockets>,
+    trusted_proxies: Arc<TrustedProxies>,
     /// Cancelled when the router is dropped (the server stopped): open websockets do not outlive it.
     stop: CancellationToken,
     _stop_on_drop: Arc<DropGuard>,
@@ -44,7 +47,7 @@ struct RouterState {
 /// gets a 504.
 const UPSTREAM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
-pub fn app(db: Db, urls: PublicUrls, https: bool) -> Router {
+pub fn app(db: Db, urls: PublicUrls, https: bool, trusted_proxies: TrustedProxies) -> Router {
     let routes = Arc::new(RouteCache::new(db));
     routes.clone().follow_changes();
     let stop = CancellationToken::new();
@@ -54,6 +57,7 @@ pub fn app(db: Db, urls: PublicUrls, https: bool) -> Router {
         scheme: if https { "https" } else { "http" },
         client: Client::builder(TokioExecutor::new()).build_http(),
         sockets: Arc::default(),
+        trusted_proxies: Arc::new(trusted_proxies),
         _stop_on_drop: Arc::new(stop.clone().drop_guard()),
         stop,
     };
@@ -95,7 +99,7 @@ async fn proxy(
         id: &id,
         endpoint: &endpoint,
         host: &host,
-        peer,
+        client: state.trusted_proxies.client(peer.ip(), req.headers()),
     };
     let answer = send(&state, req, client_upgrade.clone(), &hop).await;
     if answer.status() != StatusCode::MISDIRECTED_REQUEST {

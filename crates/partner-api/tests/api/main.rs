@@ -28,6 +28,7 @@ mod private_dockerd;
 mod process;
 mod processes;
 mod receiver;
+mod router_client_addr;
 mod router_websocket;
 mod sandbox_messaging;
 mod smtp_sink;
