@@ -123,6 +123,10 @@ async fn a_data_directory_of_another_instance_is_refused() {
         stderr.contains("belongs to instance 167c42d61ed64feb97d3a32508d811a8"),
         "{stderr}"
     );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no colour codes in a piped log: {stderr:?}"
+    );
 }
 
 #[tokio::test]
