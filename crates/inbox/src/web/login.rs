@@ -103,6 +103,19 @@ async fn submit(
     let user = match accounts::sign_in(state, &input.username, &input.password, address).await {
         Ok(user) => user,
         Err(AccountError::Internal(e)) => return Err(e.into()),
+        // Telling this name apart from a wrong password would tell a stranger who the
+        // configurator is; it gets the answer every failed sign-in gets.
+        Err(AccountError::ConfiguratorCannotSignIn) => {
+            let e = AccountError::BadCredentials;
+            return Ok(form(
+                state,
+                jar,
+                area,
+                e.http_status(),
+                Some(&e.to_string()),
+                "",
+            ));
+        }
         Err(e) => {
             return Ok(form(
                 state,

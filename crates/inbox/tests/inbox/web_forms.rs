@@ -126,7 +126,12 @@ async fn the_configurator_cannot_sign_in_to_either_web_area() {
             "any password at all",
         )
         .await;
-        expect_page(refused, 400, "The configurator user cannot sign in").await;
+        let page = expect_page(refused, 400, "Unable to log in with provided credentials.").await;
+        let echoed = format!("value=\"{CONFIGURATOR}\"");
+        assert!(
+            !page.contains("configurator") && !page.contains(&echoed),
+            "{page}"
+        );
     }
 }
 
