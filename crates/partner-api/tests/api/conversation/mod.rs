@@ -4,6 +4,7 @@
 //! statuses come back. Faults: an outage in a burst, the instance killed with a message queued,
 //! a revoked key.
 
+mod edges;
 mod faults;
 mod flow;
 
