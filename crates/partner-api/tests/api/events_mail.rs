@@ -151,6 +151,9 @@ async fn without_an_smtp_server_the_email_is_written_to_the_outbox_folder(backen
         .unwrap()
         .contains(&name));
     assert_is_the_activation_email(&std::fs::read_to_string(&files[0]).unwrap());
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!((mode(&outbox), mode(&files[0])), (0o700, 0o600));
     fx.stop().await;
 }
 

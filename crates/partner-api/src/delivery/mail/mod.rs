@@ -13,8 +13,10 @@ use anyhow::Context;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use message::{activation_message, Activation};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tokio::io::AsyncWriteExt;
 
 pub(crate) struct Mailer {
     from: Mailbox,
@@ -95,13 +97,29 @@ impl Mailer {
 /// `<outbox>/<event id>-<attempt>.eml`, written whole or not at all.
 async fn write_eml(dir: &Path, event: &ClaimedEvent, bytes: &[u8]) -> anyhow::Result<String> {
     let name = format!("{}-{}.eml", event.id, event.attempt);
-    tokio::fs::create_dir_all(dir)
+    // An activation e-mail carries a sign-in link: only the service's own user may read it.
+    tokio::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
         .await
         .with_context(|| format!("creating {}", dir.display()))?;
+    tokio::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .await
+        .with_context(|| format!("restricting {}", dir.display()))?;
     let partial = dir.join(format!(".{name}.partial"));
-    tokio::fs::write(&partial, bytes)
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&partial)
         .await
         .with_context(|| format!("writing {}", partial.display()))?;
+    file.write_all(bytes)
+        .await
+        .with_context(|| format!("writing {}", partial.display()))?;
+    file.flush().await?;
     let path = dir.join(&name);
     tokio::fs::rename(&partial, &path).await?;
     tracing::info!(path = %path.display(), to = %event.target, "activation e-mail written to the outbox (no --smtp-url)");
