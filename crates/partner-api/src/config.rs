@@ -71,6 +71,24 @@ pub struct ServeArgs {
     /// Requests a partner may send at once above its rate before it is told to wait.
     #[arg(long, env = "PARTNER_API_RATE_LIMIT_BURST", default_value_t = 200)]
     pub rate_limit_burst: u32,
+    /// Seconds a client may take to send a request's headers (also how long an idle keep-alive
+    /// connection stays open), on the Partner API and the instance router.
+    #[arg(long, env = "PARTNER_API_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub header_timeout_seconds: u64,
+    /// Seconds a client may pause while sending a request body.
+    #[arg(long, env = "PARTNER_API_BODY_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub body_timeout_seconds: u64,
+    /// Open connections each listener accepts; more are closed at once.
+    #[arg(long, env = "PARTNER_API_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+    /// Open connections the instance router accepts from one client address; 0 switches the cap
+    /// off (behind a proxy every client has the proxy's address).
+    #[arg(
+        long,
+        env = "PARTNER_API_MAX_CONNECTIONS_PER_CLIENT",
+        default_value_t = 256
+    )]
+    pub max_connections_per_client: usize,
     /// Largest number of database connections this process opens.
     #[arg(long, env = "PARTNER_API_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,
@@ -199,7 +217,29 @@ impl ServeArgs {
         }
     }
 
+    /// The limits of a listener; `per_client` only where clients connect directly.
+    pub fn listener_limits(&self, per_client: bool) -> crate::listener::Limits {
+        crate::listener::Limits {
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_seconds),
+            body_timeout: std::time::Duration::from_secs(self.body_timeout_seconds),
+            max_connections: self.max_connections,
+            max_connections_per_client: if per_client {
+                self.max_connections_per_client
+            } else {
+                0
+            },
+        }
+    }
+
     pub fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.header_timeout_seconds > 0 && self.body_timeout_seconds > 0,
+            "--header-timeout-seconds and --body-timeout-seconds must be at least 1"
+        );
+        anyhow::ensure!(
+            self.max_connections > 0,
+            "--max-connections must be at least 1"
+        );
         anyhow::ensure!(
             self.container_memory_mb >= 6,
             "--container-memory-mb must be at least 6 (Docker's smallest limit)"

@@ -73,9 +73,9 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
     tasks.spawn(crate::delivery::run(delivery, shutdown.clone()));
     let stop = shutdown.clone();
     let api_router = api::router(state, args.sandbox_enabled());
+    let api_limits = args.listener_limits(false);
     tasks.spawn(async move {
-        axum::serve(api_listener, api_router)
-            .with_graceful_shutdown(stop.cancelled_owned())
+        crate::listener::serve(api_listener, api_router, api_limits, stop)
             .await
             .context("serving the API")
     });
@@ -86,14 +86,11 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
         args.public_scheme == "https",
         crate::router::TrustedProxies::new(args.trusted_proxies.clone()),
     );
+    let router_limits = args.listener_limits(true);
     tasks.spawn(async move {
-        axum::serve(
-            router_listener,
-            instance_router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop.cancelled_owned())
-        .await
-        .context("serving the instance router")
+        crate::listener::serve(router_listener, instance_router, router_limits, stop)
+            .await
+            .context("serving the instance router")
     });
     deploy::spawn_workers(&deployer, &shutdown, &mut tasks);
     let reconciler = deployer.clone();

@@ -31,4 +31,5 @@ mod receiver;
 mod router_client_addr;
 mod router_websocket;
 mod sandbox_messaging;
+mod slow_clients;
 mod smtp_sink;

@@ -1,0 +1,143 @@
+//! Serving a listener with the limits `axum::serve` lacks: a header-read timeout (which also closes
+//! idle keep-alive connections), a timeout between body frames, and caps on open connections, in
+//! all and per client address. A connection over a cap is accepted and closed at once, so its
+//! descriptor is freed and the accept queue keeps moving for everyone else.
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower::ServiceExt;
+use tower_http::timeout::TimeoutBody;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Longest wait for a request's headers, from the connection's start or its previous answer.
+    pub header_timeout: Duration,
+    /// Longest wait for the next piece of a request body.
+    pub body_timeout: Duration,
+    pub max_connections: usize,
+    /// 0: no cap per client address.
+    pub max_connections_per_client: usize,
+}
+
+/// Serves `app` until `stop`, then lets requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let clients = Arc::new(ClientCounts::default());
+    let tracker = TaskTracker::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = stop.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of descriptors, or the client left before accept: wait instead of spinning.
+                    tracing::warn!(error = %e, "accepting a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "connection refused: --max-connections reached");
+            continue;
+        };
+        let Some(client) = clients.enter(peer.ip(), limits.max_connections_per_client) else {
+            tracing::warn!(%peer, "connection refused: --max-connections-per-client reached");
+            continue;
+        };
+        let app = app.clone();
+        let stop = stop.clone();
+        tracker.spawn(connection(stream, peer, app, limits, stop, (slot, client)));
+    }
+    tracker.close();
+    tracker.wait().await;
+    Ok(())
+}
+
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    limits: Limits,
+    stop: CancellationToken,
+    _held: (OwnedSemaphorePermit, ClientSlot),
+) {
+    let _ = stream.set_nodelay(true);
+    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        let mut req = req.map(|body| Body::new(TimeoutBody::new(limits.body_timeout, body)));
+        req.extensions_mut().insert(ConnectInfo(peer));
+        app.clone().oneshot(req)
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    let served = tokio::select! {
+        served = conn.as_mut() => served,
+        _ = stop.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = served {
+        tracing::debug!(%peer, error = %e, "connection closed");
+    }
+}
+
+#[derive(Default)]
+struct ClientCounts(Mutex<HashMap<IpAddr, usize>>);
+
+/// One open connection of a client address; leaving frees it.
+struct ClientSlot {
+    counts: Option<Arc<ClientCounts>>,
+    ip: IpAddr,
+}
+
+impl ClientCounts {
+    fn enter(self: &Arc<Self>, ip: IpAddr, cap: usize) -> Option<ClientSlot> {
+        if cap == 0 {
+            return Some(ClientSlot { counts: None, ip });
+        }
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let open = counts.entry(ip).or_default();
+        if *open >= cap {
+            return None;
+        }
+        *open += 1;
+        Some(ClientSlot {
+            counts: Some(self.clone()),
+            ip,
+        })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let Some(counts) = &self.counts else { return };
+        let mut counts = counts.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(open) = counts.get_mut(&self.ip) {
+            *open -= 1;
+            if *open == 0 {
+                counts.remove(&self.ip);
+            }
+        }
+    }
+}
