@@ -2,15 +2,27 @@
 
 use std::time::Duration;
 
+/// Labels take only bounded values, so a stranger's requests cannot grow the page: the route
+/// template (`unmatched` otherwise), a known method or `other`, and the status class.
 pub fn record_request(route: &str, method: &str, status: u16, elapsed: Duration) {
     let labels = [
         ("route", route.to_owned()),
-        ("method", method.to_owned()),
-        ("status", status.to_string()),
+        ("method", bounded_method(method).to_owned()),
+        ("status", format!("{}xx", status / 100)),
     ];
     metrics::counter!("http_requests_total", &labels).increment(1);
     metrics::histogram!("http_request_duration_seconds", &labels[..2])
         .record(elapsed.as_secs_f64());
+}
+
+fn bounded_method(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|known| *known == method)
+        .unwrap_or("other")
 }
 
 /// An event written to the outbox (`kind`: token, errors, activation_email).

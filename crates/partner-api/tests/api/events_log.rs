@@ -172,6 +172,9 @@ async fn the_metrics_page_counts_deliveries_deployments_and_instances(backend: B
     let id = fx.token_to(&receiver.url("/")).await;
     fx.wait_for(&id, status_is("delivered")).await;
     partner_api::metrics::deployment_finished("ready");
+    let odd = reqwest::Method::from_bytes(b"BREW1234").unwrap();
+    let url = fx.app.url("/v1/instances");
+    fx.app.client.request(odd, url).send().await.unwrap();
 
     let response = fx
         .app
@@ -189,9 +192,12 @@ async fn the_metrics_page_counts_deliveries_deployments_and_instances(backend: B
         "deployments_total{outcome=\"ready\"}",
         "events{status=\"delivered\"} 1",
         "http_requests_total",
+        "method=\"other\"",
     ] {
         assert!(page.contains(series), "{series} in\n{page}");
     }
+    assert!(!page.contains("BREW1234"), "{page}");
+    assert!(!page.contains("status=\"200\""), "{page}");
     let instances: f64 = page
         .lines()
         .filter(|l| l.starts_with("instances{status="))
