@@ -65,6 +65,8 @@ pub async fn serve(
         let stop = stop.clone();
         tracker.spawn(connection(stream, peer, app, limits, stop, (slot, client)));
     }
+    // Closed before the wait: a stopping service takes no new connection, not even into the backlog.
+    drop(listener);
     tracker.close();
     tracker.wait().await;
     Ok(())
