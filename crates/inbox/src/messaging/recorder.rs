@@ -12,11 +12,13 @@ use tokio::sync::{mpsc, oneshot};
 const GROUP: usize = 64;
 
 type Reply = oneshot::Sender<Result<Recorded, String>>;
+/// A webhook waiting to be written, with where its outcome goes.
+type Waiting = (InboundBatch, Reply);
 
 #[derive(Clone)]
 pub struct Recorder {
-    queue: mpsc::Sender<(InboundBatch, Reply)>,
-    waiting: Arc<Mutex<Option<mpsc::Receiver<(InboundBatch, Reply)>>>>,
+    queue: mpsc::Sender<Waiting>,
+    waiting: Arc<Mutex<Option<mpsc::Receiver<Waiting>>>>,
 }
 
 impl Default for Recorder {
@@ -60,7 +62,7 @@ impl Recorder {
     }
 }
 
-async fn write(store: &Store, group: Vec<(InboundBatch, Reply)>) {
+async fn write(store: &Store, group: Vec<Waiting>) {
     let batches: Vec<&InboundBatch> = group.iter().map(|(batch, _)| batch).collect();
     match store.record_inbound(&batches, clock::now()).await {
         Ok(recorded) => {
