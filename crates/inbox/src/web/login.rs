@@ -103,28 +103,21 @@ async fn submit(
     let user = match accounts::sign_in(state, &input.username, &input.password, address).await {
         Ok(user) => user,
         Err(AccountError::Internal(e)) => return Err(e.into()),
-        // Telling this name apart from a wrong password would tell a stranger who the
-        // configurator is; it gets the answer every failed sign-in gets.
-        Err(AccountError::ConfiguratorCannotSignIn) => {
-            let e = AccountError::BadCredentials;
-            return Ok(form(
-                state,
-                jar,
-                area,
-                e.http_status(),
-                Some(&e.to_string()),
-                "",
-            ));
-        }
         Err(e) => {
+            // Telling the configurator's name apart from a wrong password would tell a stranger
+            // who the configurator is: it gets the answer every failed sign-in gets.
+            let (e, shown) = match e {
+                AccountError::ConfiguratorCannotSignIn => (AccountError::BadCredentials, ""),
+                e => (e, input.username.as_str()),
+            };
             return Ok(form(
                 state,
                 jar,
                 area,
                 e.http_status(),
                 Some(&e.to_string()),
-                &input.username,
-            ))
+                shown,
+            ));
         }
     };
     if area == Area::Admin && user.role != Role::Admin {
