@@ -1,12 +1,10 @@
-//! The number itself: `whatsapp_accounts/`, the profile photo, and the lists of team features
-//! this instance answers empty until it has them (groups, saved responses, tags).
+//! The number itself: `whatsapp_accounts/` and the profile photo.
 
 use super::error::ApiError;
 use super::extract::Caller;
 use super::pagination::{Page, PageQuery};
 use crate::state::AppState;
 use axum::extract::{Query, State};
-use axum::http::Uri;
 use axum::Json;
 use serde_json::{json, Value};
 
@@ -28,14 +26,4 @@ pub async fn whatsapp_accounts(
 /// No profile photo is kept: `404`, which get.chat's front-end takes as "none".
 pub async fn profile_photo(_caller: Caller) -> ApiError {
     ApiError::NotFound
-}
-
-pub async fn empty_list(
-    State(state): State<AppState>,
-    _caller: Caller,
-    uri: Uri,
-    Query(query): Query<PageQuery>,
-) -> Json<Page<Value>> {
-    let url = format!("{}{}", state.identity.public_origin, uri.path());
-    Json(Page::new(&url, &query, 0, vec![]))
 }

@@ -2,9 +2,11 @@
 //! inbound webhook of 360Dialog, and the control plane's platform endpoints.
 
 mod account;
+mod assignment;
 mod chats;
 mod error;
 mod extract;
+mod groups;
 mod health;
 mod media;
 mod messages;
@@ -12,6 +14,8 @@ mod pagination;
 mod platform;
 mod query;
 mod session;
+mod tags;
+mod team_extras;
 mod templates;
 mod token;
 mod users;
@@ -60,9 +64,10 @@ pub fn router() -> Router<AppState> {
             "/api/v1/settings/profile/photo/",
             get(account::profile_photo),
         )
-        .route("/api/v1/groups/", get(account::empty_list))
-        .route("/api/v1/saved_responses/", get(account::empty_list))
-        .route("/api/v1/tags/", get(account::empty_list))
+        .merge(tags::routes())
+        .merge(groups::routes())
+        .merge(assignment::routes())
+        .merge(team_extras::routes())
         .route(
             INBOUND_WEBHOOK_PATH,
             post(inbound::receive).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)),
