@@ -67,10 +67,11 @@ impl Db {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL lets readers proceed while one writer commits; the busy timeout makes
-                        // writers from other processes (the operator commands) wait instead of failing.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        // The busy timeout comes first: even switching to WAL needs a lock, which a
+                        // process just releasing the file (a restart) may still hold. WAL lets
+                        // readers proceed while one writer commits.
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                     }
