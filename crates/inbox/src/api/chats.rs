@@ -5,9 +5,9 @@ use super::extract::{Agent, ApiJson};
 use super::pagination::{Page, PageQuery};
 use super::query::{seconds, truthy, wa_id_in_path};
 use super::views;
-use crate::domain::WaId;
+use crate::domain::{User, WaId};
 use crate::state::AppState;
-use crate::store::{ChatFilter, ChatRecord};
+use crate::store::{ChatFilter, ChatRecord, GroupId};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
@@ -26,23 +26,32 @@ pub struct ChatsQuery {
 
 pub async fn list(
     State(state): State<AppState>,
-    _agent: Agent,
+    Agent(user): Agent,
     Query(query): Query<ChatsQuery>,
 ) -> Result<Json<Page<Value>>, ApiError> {
     let page = PageQuery::new(query.limit, query.offset);
     let url = format!("{}/api/v1/chats/", state.identity.public_origin);
-    // Nothing is assigned or tagged yet: those filters find no chat.
-    let assigned_or_tagged = truthy(query.assigned_to_me.as_deref())
-        || query
-            .assigned_group
-            .as_deref()
-            .is_some_and(|g| !g.is_empty())
-        || query.chat_tag_id.as_deref().is_some_and(|t| !t.is_empty());
-    if assigned_or_tagged {
+    // Nothing is tagged yet: that filter finds no chat.
+    let tagged = query.chat_tag_id.as_deref().is_some_and(|t| !t.is_empty());
+    let assigned_group = match query.assigned_group.as_deref().map(str::trim) {
+        None | Some("") => None,
+        // A group id that is not a number matches no chat.
+        Some(raw) => match raw.parse() {
+            Ok(id) => Some(GroupId(id)),
+            Err(_) => return Ok(Json(Page::new(&url, &page, 0, vec![]))),
+        },
+    };
+    if tagged {
         return Ok(Json(Page::new(&url, &page, 0, vec![])));
     }
-    let unread = truthy(query.unread.as_deref());
-    listed(&state, query, unread, "chats", |c| {
+    let filter = ChatFilter {
+        search: query.search.clone(),
+        unread: truthy(query.unread.as_deref()),
+        assigned_user: truthy(query.assigned_to_me.as_deref()).then_some(user.id),
+        assigned_group,
+        viewer: Some(user),
+    };
+    listed(&state, &page, &filter, "chats", |c| {
         views::chat(c, &state.identity)
     })
     .await
@@ -51,54 +60,64 @@ pub async fn list(
 /// One page of chats, shown by `view`.
 async fn listed(
     state: &AppState,
-    query: ChatsQuery,
-    unread: bool,
+    page: &PageQuery,
+    filter: &ChatFilter,
     list: &str,
     view: impl Fn(&ChatRecord) -> Value,
 ) -> Result<Json<Page<Value>>, ApiError> {
-    let page = PageQuery::new(query.limit, query.offset);
-    let filter = ChatFilter {
-        search: query.search,
-        unread,
-    };
     let (count, chats) = state
         .store
-        .chats_page(&filter, page.limit(), page.offset())
+        .chats_page(filter, page.limit(), page.offset())
         .await?;
     let url = format!("{}/api/v1/{list}/", state.identity.public_origin);
     let results = chats.iter().map(view).collect();
-    Ok(Json(Page::new(&url, &page, count, results)))
+    Ok(Json(Page::new(&url, page, count, results)))
 }
 
-/// The chat a path names; an unknown or malformed number is not found.
-async fn chat_in_path(state: &AppState, wa_id: &str) -> Result<ChatRecord, ApiError> {
-    let chat = state.store.chat(&wa_id_in_path(wa_id)?).await?;
+/// The chat a path names, if this user may see it; an unknown or malformed number, or a chat
+/// the user may not see, is not found.
+pub(super) async fn chat_in_path(
+    state: &AppState,
+    user: &User,
+    wa_id: &str,
+) -> Result<ChatRecord, ApiError> {
+    let wa_id = wa_id_in_path(wa_id)?;
+    if !state.store.chat_visible_to(user, &wa_id).await? {
+        return Err(ApiError::NotFound);
+    }
+    let chat = state.store.chat(&wa_id).await?;
     chat.ok_or(ApiError::NotFound)
 }
 
 pub async fn retrieve(
     State(state): State<AppState>,
-    _agent: Agent,
+    Agent(user): Agent,
     Path(wa_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let chat = chat_in_path(&state, &wa_id).await?;
+    let chat = chat_in_path(&state, &user, &wa_id).await?;
     Ok(Json(views::chat(&chat, &state.identity)))
 }
 
 pub async fn persons(
     State(state): State<AppState>,
-    _agent: Agent,
+    Agent(user): Agent,
     Query(query): Query<ChatsQuery>,
 ) -> Result<Json<Page<Value>>, ApiError> {
-    listed(&state, query, false, "persons", person_of).await
+    let page = PageQuery::new(query.limit, query.offset);
+    let filter = ChatFilter {
+        search: query.search,
+        viewer: Some(user),
+        ..ChatFilter::default()
+    };
+    listed(&state, &page, &filter, "persons", person_of).await
 }
 
 pub async fn person(
     State(state): State<AppState>,
-    _agent: Agent,
+    Agent(user): Agent,
     Path(wa_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(person_of(&chat_in_path(&state, &wa_id).await?)))
+    Ok(Json(person_of(&chat_in_path(&state, &user, &wa_id).await?)))
 }
 
 fn person_of(chat: &ChatRecord) -> Value {
@@ -122,10 +141,14 @@ pub async fn contacts(
 
 pub async fn contact(
     State(state): State<AppState>,
-    _agent: Agent,
+    Agent(user): Agent,
     Path(wa_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let chat = state.store.chat(&wa_id_in_path(&wa_id)?).await?;
+    let chat = match chat_in_path(&state, &user, &wa_id).await {
+        Ok(chat) => Some(chat),
+        Err(ApiError::NotFound) => None,
+        Err(e) => return Err(e),
+    };
     let person = chat.as_ref().map(person_of);
     Ok(Json(
         json!({"person": person, "contact_provider_results": []}),
@@ -142,7 +165,7 @@ pub struct MarkAsReceived {
 /// are no longer new.
 pub async fn mark_as_received(
     State(state): State<AppState>,
-    _agent: Agent,
+    Agent(user): Agent,
     ApiJson(body): ApiJson<MarkAsReceived>,
 ) -> Result<Json<Value>, ApiError> {
     let wa_id = match &body.customer_wa_id {
@@ -161,7 +184,9 @@ pub async fn mark_as_received(
         _ => None,
     }
     .unwrap_or(i64::MAX);
-    if !state.store.mark_as_received(&wa_id, until).await? {
+    if !state.store.chat_visible_to(&user, &wa_id).await?
+        || !state.store.mark_as_received(&wa_id, until).await?
+    {
         return Err(ApiError::NotFound);
     }
     let chat = state.store.chat(&wa_id).await?.ok_or(ApiError::NotFound)?;

@@ -31,7 +31,7 @@ pub struct MessagesQuery {
 
 pub async fn list(
     State(state): State<AppState>,
-    _agent: Agent,
+    Agent(user): Agent,
     Query(query): Query<MessagesQuery>,
 ) -> Result<Json<Page<Value>>, ApiError> {
     let page = PageQuery::new(query.limit, query.offset);
@@ -43,7 +43,13 @@ pub async fn list(
         },
         None => None,
     };
+    if let Some(wa_id) = &wa_id {
+        if !state.store.chat_visible_to(&user, wa_id).await? {
+            return Err(ApiError::NotFound);
+        }
+    }
     let filter = MessageFilter {
+        scope: state.store.chat_scope_of(&user).await?,
         wa_id,
         since: seconds(query.since_time.as_deref()),
         before: seconds(query.before_time.as_deref()),
@@ -74,6 +80,9 @@ pub async fn send(
     ApiJson(request): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
     let outgoing = Outgoing::parse(&request).map_err(ApiError::Invalid)?;
+    if !state.store.chat_visible_to(&user, &outgoing.wa_id).await? {
+        return Err(ApiError::NotFound);
+    }
     let Sent { message, outcome } = send::send(&state, &user, &outgoing).await?;
     let id = message.id;
     match outcome {

@@ -1,9 +1,12 @@
 //! Chats: one per customer, with the person's name, the newest message and the unread count.
 
 use super::messages::{message_from_row, MessageRecord, MESSAGE_COLUMNS};
+use super::groups::{Group, GroupId};
 use super::search::{fts_query, like_pattern};
+use super::users::prefixed_user_from_row;
+use super::visibility::ChatScope;
 use super::Store;
-use crate::domain::WaId;
+use crate::domain::{User, UserId, WaId};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
@@ -16,6 +19,8 @@ pub struct ChatRecord {
     pub last_inbound_at: Option<i64>,
     pub new_messages: i64,
     pub last_message: Option<MessageRecord>,
+    pub assigned_user: Option<User>,
+    pub assigned_group: Option<Group>,
 }
 
 #[derive(Debug, Default)]
@@ -24,11 +29,23 @@ pub struct ChatFilter {
     pub search: Option<String>,
     /// Only chats with messages not yet marked as received.
     pub unread: bool,
+    /// Only the chats this user may see (`Store::chat_visible_to`); `None`: every chat.
+    pub viewer: Option<User>,
+    /// Only chats assigned to this user.
+    pub assigned_user: Option<UserId>,
+    /// Only chats assigned to this group.
+    pub assigned_group: Option<GroupId>,
 }
 
 const CHAT_SELECT: &str = "SELECT c.wa_id, c.name, c.last_message_at, c.last_inbound_at, \
-     c.new_messages, {MESSAGE_COLUMNS} FROM chats c \
-     LEFT JOIN messages m ON m.id = c.last_message_id LEFT JOIN users u ON u.id = m.sender_id";
+     c.new_messages, {MESSAGE_COLUMNS}, {ASSIGNEE_COLUMNS} FROM chats c \
+     LEFT JOIN messages m ON m.id = c.last_message_id LEFT JOIN users u ON u.id = m.sender_id \
+     LEFT JOIN users au ON au.id = c.assigned_user_id \
+     LEFT JOIN agent_groups ag ON ag.id = c.assigned_group_id";
+
+const ASSIGNEE_COLUMNS: &str = "au.id AS au_id, au.username AS au_username, \
+     au.email AS au_email, au.role AS au_role, au.date_joined AS au_date_joined, \
+     ag.id AS ag_id, ag.name AS ag_name";
 
 impl Store {
     /// One page of chats, the most recent first, and how many match in all.
@@ -38,11 +55,17 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> anyhow::Result<(u32, Vec<ChatRecord>)> {
+        let scope = match &filter.viewer {
+            Some(viewer) => self.chat_scope_of(viewer).await?,
+            None => ChatScope::Every,
+        };
         let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM chats c");
         push_chat_filter(&mut count, filter);
+        scope.push_predicate(&mut count);
         let total: u32 = count.build_query_scalar().fetch_one(&self.pool).await?;
         let mut page = QueryBuilder::<Sqlite>::new(chat_select());
         push_chat_filter(&mut page, filter);
+        scope.push_predicate(&mut page);
         page.push(" ORDER BY c.last_message_at DESC, c.wa_id LIMIT ")
             .push_bind(limit)
             .push(" OFFSET ")
@@ -89,13 +112,21 @@ impl Store {
 }
 
 fn chat_select() -> String {
-    CHAT_SELECT.replace("{MESSAGE_COLUMNS}", MESSAGE_COLUMNS)
+    CHAT_SELECT
+        .replace("{MESSAGE_COLUMNS}", MESSAGE_COLUMNS)
+        .replace("{ASSIGNEE_COLUMNS}", ASSIGNEE_COLUMNS)
 }
 
 fn push_chat_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &ChatFilter) {
     query.push(" WHERE 1 = 1");
     if filter.unread {
         query.push(" AND c.new_messages > 0");
+    }
+    if let Some(user) = filter.assigned_user {
+        query.push(" AND c.assigned_user_id = ").push_bind(user.0);
+    }
+    if let Some(group) = filter.assigned_group {
+        query.push(" AND c.assigned_group_id = ").push_bind(group.0);
     }
     if let Some(typed) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
         let pattern = like_pattern(typed);
@@ -126,5 +157,15 @@ fn chat_from_row(row: &SqliteRow) -> anyhow::Result<ChatRecord> {
         last_inbound_at: row.get("last_inbound_at"),
         new_messages: row.get("new_messages"),
         last_message: message_from_row(row)?,
+        assigned_user: match row.get::<Option<i64>, _>("au_id") {
+            Some(_) => Some(prefixed_user_from_row(row, "au_")?),
+            None => None,
+        },
+        assigned_group: row
+            .get::<Option<i64>, _>("ag_id")
+            .map(|id| Group {
+                id: GroupId(id),
+                name: row.get("ag_name"),
+            }),
     })
 }

@@ -2,6 +2,7 @@
 
 use super::search::fts_query;
 use super::users::prefixed_user_from_row;
+use super::visibility::ChatScope;
 use super::Store;
 use crate::domain::{User, WaId};
 use anyhow::Context;
@@ -47,6 +48,8 @@ pub struct MessageFilter {
     pub before: Option<i64>,
     pub search: Option<String>,
     pub from_us: Option<bool>,
+    /// Only messages of the chats the viewer may see.
+    pub scope: ChatScope,
 }
 
 impl Store {
@@ -134,7 +137,8 @@ impl MessageFilter {
         let alone = self.wa_id.is_none()
             && self.since.is_none()
             && self.before.is_none()
-            && self.from_us.is_none();
+            && self.from_us.is_none()
+            && self.scope == ChatScope::Every;
         alone
             .then(|| self.search.as_deref().and_then(fts_query))
             .flatten()
@@ -143,6 +147,11 @@ impl MessageFilter {
 
 fn push_message_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &MessageFilter) {
     query.push(" WHERE 1 = 1");
+    if filter.scope != ChatScope::Every {
+        query.push(" AND m.wa_id IN (SELECT c.wa_id FROM chats c WHERE 1 = 1");
+        filter.scope.push_predicate(query);
+        query.push(")");
+    }
     if let Some(wa_id) = &filter.wa_id {
         query
             .push(" AND m.wa_id = ")

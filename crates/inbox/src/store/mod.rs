@@ -3,25 +3,31 @@
 pub(crate) mod activation;
 mod chats;
 mod conversation;
+pub(crate) mod groups;
 pub(crate) mod instance;
 mod media;
 mod messages;
 mod outbox;
 mod search;
 mod sessions;
+mod team_settings;
 mod templates;
 pub(crate) mod tokens;
 pub(crate) mod users;
+mod visibility;
 
 pub use activation::Activation;
 pub use chats::{ChatFilter, ChatRecord};
 pub use conversation::{NewOutgoing, Recorded};
+pub use groups::{Group, GroupError, GroupId, GroupName, MembershipError};
 pub use instance::{D360Settings, InstanceRecord, PlatformOwned};
 pub use media::MediaRecord;
 pub use messages::{MessageFilter, MessageRecord};
 pub use outbox::OutboxItem;
 pub use sessions::{Area, StoredSession};
+pub use team_settings::{ChatVisibility, TeamSettings};
 pub use users::InsertUserError;
+pub use visibility::ChatScope;
 
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

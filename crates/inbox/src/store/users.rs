@@ -7,7 +7,7 @@ use anyhow::Context;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
-const USER_COLUMNS: &str = "id, username, email, role, date_joined";
+pub(crate) const USER_COLUMNS: &str = "id, username, email, role, date_joined";
 const HUMAN: &str = "role != 'configurator'";
 
 #[derive(Debug, thiserror::Error)]

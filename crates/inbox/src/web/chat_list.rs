@@ -26,6 +26,7 @@ impl ChatList {
         let filter = ChatFilter {
             search: Some(view.search.clone()).filter(|s| !s.is_empty()),
             unread: view.unread,
+            ..ChatFilter::default()
         };
         let (total, chats) = state
             .store
