@@ -30,6 +30,9 @@ pub enum ApiError {
     /// 360Dialog did not give what was asked for.
     #[error("{0}")]
     Upstream(&'static str),
+    /// 360Dialog was unreachable or said no, with what to tell the person; nothing changed.
+    #[error("{detail}")]
+    UpstreamFailed { status: StatusCode, detail: String },
     /// WhatsApp's customer-service window is closed: only a template may be sent.
     #[error("{}", SendError::OutsideWindow)]
     OutsideWindow,
@@ -58,6 +61,7 @@ impl IntoResponse for ApiError {
             Self::MalformedBody(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Self::UpstreamFailed { status, .. } => *status,
             Self::OutsideWindow => return with_reason(self.to_string(), outside_window(), None),
             Self::NotSent { status, id, reason } => {
                 return with_reason(reason.clone(), *status, Some(*id))

@@ -20,7 +20,7 @@ pub fn user(user: &User) -> Value {
         "first_name": "",
         "last_name": "",
         "email": user.email,
-        "profile": {"role": profile_role, "is_available": true},
+        "profile": {"role": profile_role, "is_available": user.is_available},
         "groups": [],
         "permissions": {},
         "role": user.role,
@@ -77,11 +77,30 @@ pub fn chat(chat: &ChatRecord, identity: &Identity) -> Value {
         "wa_id": chat.wa_id,
         "contact": person(&chat.wa_id, &chat.name, chat.last_message_at),
         "new_messages": chat.new_messages,
+        "is_resolved": chat.resolved_at.is_some(),
+        "resolved_at": chat.resolved_at,
         "last_message": chat.last_message.as_ref().map(|m| message(m, identity)),
         "assigned_to_user": null,
         "assigned_group": null,
         "tags": [],
     })
+}
+
+/// The push payload of a chat resolved or opened again; `done_by` is `None` when the customer's
+/// message opened it.
+pub fn chat_resolved(
+    wa_id: &str,
+    resolved_at: Option<i64>,
+    done_by: Option<&User>,
+    timestamp: i64,
+) -> Value {
+    json!({"chat_resolved": {
+        "wa_id": wa_id,
+        "resolved": resolved_at.is_some(),
+        "resolved_at": resolved_at,
+        "done_by": done_by.map(user),
+        "timestamp": timestamp,
+    }})
 }
 
 /// get.chat's Template from 360Dialog's `waba_templates` entry.

@@ -1,5 +1,6 @@
 //! The instance's rules, free of HTTP and SQL.
 
+mod business_profile;
 mod email;
 mod field_errors;
 mod new_password;
@@ -11,6 +12,7 @@ mod username;
 mod wa_id;
 pub mod whatsapp;
 
+pub use business_profile::{ProfileChange, PROFILE_FIELDS};
 pub use email::Email;
 pub use field_errors::FieldErrors;
 pub use new_password::{NewPassword, MIN_PASSWORD_CHARS};

@@ -12,4 +12,6 @@ pub struct User {
     pub email: String,
     pub role: Role,
     pub date_joined: UnixSeconds,
+    /// Takes new conversations (round-robin) and shows as available to the team.
+    pub is_available: bool,
 }

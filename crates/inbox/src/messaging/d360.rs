@@ -4,6 +4,7 @@
 
 mod answer;
 mod messaging_url;
+mod profile;
 
 use crate::store::D360Settings;
 use answer::{json, read_capped, success, unavailable};

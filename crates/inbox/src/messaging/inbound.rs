@@ -3,7 +3,7 @@
 //! body goes to the connected clients as it came. The answer comes as soon as it is stored.
 
 use super::fetch::fetch_in_background;
-use crate::api::ApiError;
+use crate::api::{views, ApiError};
 use crate::bootstrap::INBOUND_SECRET_HEADER;
 use crate::clock;
 use crate::domain::whatsapp::InboundBatch;
@@ -38,6 +38,10 @@ pub async fn receive(
     }
     let recorded = state.messaging.recorder.record(batch).await?;
     state.push.waba_webhook(&body);
+    for wa_id in &recorded.reopened {
+        let reopened = views::chat_resolved(wa_id.as_str(), None, None, clock::now());
+        state.push.getchat_webhook(reopened);
+    }
     fetch_in_background(
         &state,
         recorded.new_media.into_iter().map(|m| m.id).collect(),

@@ -19,6 +19,8 @@ pub struct ChatRecord {
     pub last_inbound_at: Option<i64>,
     pub new_messages: i64,
     pub last_message: Option<MessageRecord>,
+    /// When the chat was resolved; `None` while it is open.
+    pub resolved_at: Option<i64>,
     pub assigned_user: Option<User>,
     pub assigned_group: Option<Group>,
 }
@@ -38,13 +40,14 @@ pub struct ChatFilter {
 }
 
 const CHAT_SELECT: &str = "SELECT c.wa_id, c.name, c.last_message_at, c.last_inbound_at, \
-     c.new_messages, {MESSAGE_COLUMNS}, {ASSIGNEE_COLUMNS} FROM chats c \
+     c.new_messages, c.resolved_at, {MESSAGE_COLUMNS}, {ASSIGNEE_COLUMNS} FROM chats c \
      LEFT JOIN messages m ON m.id = c.last_message_id LEFT JOIN users u ON u.id = m.sender_id \
      LEFT JOIN users au ON au.id = c.assigned_user_id \
      LEFT JOIN agent_groups ag ON ag.id = c.assigned_group_id";
 
 const ASSIGNEE_COLUMNS: &str = "au.id AS au_id, au.username AS au_username, \
      au.email AS au_email, au.role AS au_role, au.date_joined AS au_date_joined, \
+     au.is_available AS au_is_available, \
      ag.id AS ag_id, ag.name AS ag_name";
 
 impl Store {
@@ -157,6 +160,7 @@ fn chat_from_row(row: &SqliteRow) -> anyhow::Result<ChatRecord> {
         last_inbound_at: row.get("last_inbound_at"),
         new_messages: row.get("new_messages"),
         last_message: message_from_row(row)?,
+        resolved_at: row.get("resolved_at"),
         assigned_user: match row.get::<Option<i64>, _>("au_id") {
             Some(_) => Some(prefixed_user_from_row(row, "au_")?),
             None => None,

@@ -16,6 +16,8 @@ pub struct Recorded {
     pub statuses_applied: usize,
     /// Statuses for messages not known (yet): kept, applied if the message is recorded later.
     pub statuses_kept: usize,
+    /// Resolved chats that a new customer message opened again.
+    pub reopened: Vec<WaId>,
 }
 
 /// An outgoing message, before 360Dialog has accepted it.
@@ -105,6 +107,9 @@ async fn record_batch(
             .await?;
         let Some(id) = inserted else { continue };
         touch_chat(tx, &message.from, id, message.timestamp, true).await?;
+        if reopen(tx, &message.from).await? {
+            recorded.reopened.push(message.from.clone());
+        }
         if let Some(media) = &message.media {
             sqlx::query(
                 "INSERT INTO media (id, mime_type, file_name, sha256, created_at)
@@ -177,6 +182,17 @@ async fn touch_chat(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// A customer's message opens a resolved chat again; true if it was resolved.
+async fn reopen(conn: &mut SqliteConnection, wa_id: &WaId) -> anyhow::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE chats SET resolved_at = NULL WHERE wa_id = ? AND resolved_at IS NOT NULL",
+    )
+    .bind(wa_id.as_str())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Records a status of one of our messages; a later status implies the earlier ones. False if

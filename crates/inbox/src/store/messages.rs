@@ -36,7 +36,7 @@ pub(crate) const MESSAGE_COLUMNS: &str = "m.id AS m_id, m.wamid, m.wa_id AS m_wa
      c.name AS c_name, c.last_message_at AS c_last_message_at, m.from_us, m.type, m.timestamp, \
      m.waba_payload, m.received, m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.errors, \
      u.id AS u_id, u.username AS u_username, u.email AS u_email, u.role AS u_role, \
-     u.date_joined AS u_date_joined";
+     u.date_joined AS u_date_joined, u.is_available AS u_is_available";
 
 /// Which messages a list shows; every part is optional.
 #[derive(Debug, Default)]

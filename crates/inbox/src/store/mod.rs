@@ -1,13 +1,17 @@
 //! All SQL of the instance, over one SQLite file in WAL mode.
 
 pub(crate) mod activation;
+mod business_profile;
 mod chats;
 mod conversation;
+mod credentials;
 pub(crate) mod groups;
 pub(crate) mod instance;
 mod media;
 mod messages;
 mod outbox;
+mod resolve;
+mod saved_responses;
 mod search;
 mod sessions;
 mod team_settings;
@@ -24,6 +28,7 @@ pub use instance::{D360Settings, InstanceRecord, PlatformOwned};
 pub use media::MediaRecord;
 pub use messages::{MessageFilter, MessageRecord};
 pub use outbox::OutboxItem;
+pub use saved_responses::SavedResponse;
 pub use sessions::{Area, StoredSession};
 pub use team_settings::{ChatVisibility, TeamSettings};
 pub use users::InsertUserError;

@@ -63,7 +63,7 @@ impl Store {
         now: UnixSeconds,
     ) -> anyhow::Result<Option<StoredSession>> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.email, u.role, u.date_joined, s.must_set_password
+            "SELECT u.id, u.username, u.email, u.role, u.date_joined, u.is_available, s.must_set_password
              FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_sha256 = ? AND s.area = ? AND s.expires_at > ?",
         )

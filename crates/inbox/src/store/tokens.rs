@@ -28,7 +28,7 @@ impl Store {
 
     pub async fn user_of_api_token(&self, token: &SecretDigest) -> anyhow::Result<Option<User>> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.email, u.role, u.date_joined
+            "SELECT u.id, u.username, u.email, u.role, u.date_joined, u.is_available
              FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_sha256 = ?",
         )

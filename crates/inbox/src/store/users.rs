@@ -7,7 +7,7 @@ use anyhow::Context;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
-pub(crate) const USER_COLUMNS: &str = "id, username, email, role, date_joined";
+pub(crate) const USER_COLUMNS: &str = "id, username, email, role, date_joined, is_available";
 const HUMAN: &str = "role != 'configurator'";
 
 #[derive(Debug, thiserror::Error)]
@@ -187,5 +187,6 @@ pub(crate) fn prefixed_user_from_row(row: &SqliteRow, prefix: &str) -> anyhow::R
         email: row.get(column("email").as_str()),
         role: Role::parse(&role).with_context(|| format!("stored role {role:?}"))?,
         date_joined: row.get(column("date_joined").as_str()),
+        is_available: row.get(column("is_available").as_str()),
     })
 }

@@ -3,6 +3,7 @@
 mod activation;
 mod admin;
 mod admin_view;
+mod assets;
 mod bubble;
 mod chat_list;
 mod chat_page;
@@ -13,6 +14,7 @@ mod inbox;
 mod inbox_send;
 mod layout;
 mod list_query;
+mod live;
 mod login;
 mod media;
 mod session;
@@ -23,7 +25,7 @@ pub use error::{not_found, WebError};
 
 use crate::state::AppState;
 use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum::{middleware, Router};
 
@@ -54,11 +56,13 @@ pub fn router() -> Router<AppState> {
         .route("/inbox/chats/{wa_id}", get(inbox::chat))
         .route("/inbox/chats/{wa_id}/send", post(inbox_send::send))
         .route("/inbox/media/{id}", get(media::file))
+        .route("/inbox/ws", get(live::socket))
         .layer(middleware::map_response(page_headers));
-    pages.route("/assets/inbox.css", get(stylesheet))
+    pages.route("/assets/{name}", get(assets::file))
 }
 
-/// Pages carry secrets (CSRF tokens, user lists): never cached, never framed, no inline script.
+/// Pages carry secrets (CSRF tokens, user lists): never cached, never framed, no inline script
+/// (the inbox's own script file only, and its websocket and fetches to this origin).
 /// A handler that sets its own policy or caching (the media files) keeps it.
 async fn page_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
@@ -69,7 +73,7 @@ async fn page_headers(mut response: Response) -> Response {
         (header::X_FRAME_OPTIONS, "DENY"),
         (
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     ];
     for (name, value) in set {
@@ -78,14 +82,4 @@ async fn page_headers(mut response: Response) -> Response {
             .or_insert(HeaderValue::from_static(value));
     }
     response
-}
-
-async fn stylesheet() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("inbox.css"),
-    )
 }

@@ -2,15 +2,21 @@
 //! and takes every message, answering `wamid.fake.N` and keeping what it was sent.
 
 use crate::support::Instance;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub struct FakeD360 {
     pub url: String,
     sent: Arc<Mutex<Vec<Value>>>,
+    /// The business profile, as `/whatsapp_business_profile` serves and changes it.
+    profile: Arc<Mutex<Value>>,
+    /// While set, the business profile endpoint answers 503.
+    down: Arc<AtomicBool>,
 }
 
 impl FakeD360 {
@@ -35,10 +41,55 @@ impl FakeD360 {
                         Json(json!({"messaging_product": "whatsapp", "messages": [{"id": wamid}]}))
                     }),
                 );
+        let profile = Arc::new(Mutex::new(json!({
+            "about": "Hello from the shop", "address": "", "description": "", "email": "",
+            "vertical": "RETAIL", "websites": [], "messaging_product": "whatsapp",
+        })));
+        let down = Arc::new(AtomicBool::new(false));
+        let app = app.route(
+            "/whatsapp_business_profile",
+            get({
+                let (profile, down) = (Arc::clone(&profile), Arc::clone(&down));
+                move || async move {
+                    if down.load(Ordering::SeqCst) {
+                        return Err(StatusCode::SERVICE_UNAVAILABLE);
+                    }
+                    Ok(Json(json!({"data": [profile.lock().unwrap().clone()]})))
+                }
+            })
+            .post({
+                let (profile, down) = (Arc::clone(&profile), Arc::clone(&down));
+                move |Json(body): Json<Value>| async move {
+                    if down.load(Ordering::SeqCst) {
+                        return Err(StatusCode::SERVICE_UNAVAILABLE);
+                    }
+                    let mut profile = profile.lock().unwrap();
+                    for (field, value) in body.as_object().unwrap() {
+                        profile[field] = value.clone();
+                    }
+                    Ok(Json(json!({"success": true})))
+                }
+            }),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Self { url, sent }
+        Self {
+            url,
+            sent,
+            profile,
+            down,
+        }
+    }
+
+    /// The business profile as WhatsApp has it now.
+    pub fn profile(&self) -> Value {
+        self.profile.lock().unwrap().clone()
+    }
+
+    /// Makes the business profile endpoint answer 503 (`true`) or work again.
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
     }
 
     /// The bodies of the messages it took, in order.

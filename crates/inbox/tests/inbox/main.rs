@@ -15,3 +15,4 @@ mod users_api;
 mod web_forms;
 mod web_inbox;
 mod web_inbox_delivery;
+mod web_inbox_live;
