@@ -5,7 +5,7 @@ use super::extract::{Agent, ApiJson};
 use super::pagination::{Page, PageQuery};
 use super::query::{seconds, truthy, wa_id_in_path};
 use super::views;
-use crate::domain::{User, WaId};
+use crate::domain::{TagId, User, WaId};
 use crate::state::AppState;
 use crate::store::{ChatFilter, ChatRecord, GroupId};
 use axum::extract::{Path, Query, State};
@@ -31,8 +31,6 @@ pub async fn list(
 ) -> Result<Json<Page<Value>>, ApiError> {
     let page = PageQuery::new(query.limit, query.offset);
     let url = format!("{}/api/v1/chats/", state.identity.public_origin);
-    // Nothing is tagged yet: that filter finds no chat.
-    let tagged = query.chat_tag_id.as_deref().is_some_and(|t| !t.is_empty());
     let assigned_group = match query.assigned_group.as_deref().map(str::trim) {
         None | Some("") => None,
         // A group id that is not a number matches no chat.
@@ -41,14 +39,20 @@ pub async fn list(
             Err(_) => return Ok(Json(Page::new(&url, &page, 0, vec![]))),
         },
     };
-    if tagged {
-        return Ok(Json(Page::new(&url, &page, 0, vec![])));
-    }
+    let tag = match query.chat_tag_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        // A tag id that is not a number matches no chat.
+        Some(raw) => match raw.parse() {
+            Ok(id) => Some(TagId(id)),
+            Err(_) => return Ok(Json(Page::new(&url, &page, 0, vec![]))),
+        },
+    };
     let filter = ChatFilter {
         search: query.search.clone(),
         unread: truthy(query.unread.as_deref()),
         assigned_user: truthy(query.assigned_to_me.as_deref()).then_some(user.id),
         assigned_group,
+        tag,
         viewer: Some(user),
     };
     listed(&state, &page, &filter, "chats", |c| {

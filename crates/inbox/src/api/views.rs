@@ -1,9 +1,9 @@
 //! The objects of get.chat's Integration API, as JSON: User, Person, Message, Chat, Template.
 
 use crate::clock;
-use crate::domain::{Role, User};
+use crate::domain::{Role, Tag, User};
 use crate::provision::Identity;
-use crate::store::{ChatRecord, MessageRecord};
+use crate::store::{ChatRecord, MessageRecord, Tagging, TaggingEvent};
 use serde_json::{json, Value};
 
 /// get.chat's User, with this instance's own fields (`role`, `is_active`, `date_joined`) kept
@@ -82,7 +82,37 @@ pub fn chat(chat: &ChatRecord, identity: &Identity) -> Value {
         "last_message": chat.last_message.as_ref().map(|m| message(m, identity)),
         "assigned_to_user": null,
         "assigned_group": null,
-        "tags": [],
+        "tags": chat.tags.iter().map(chat_tag).collect::<Vec<_>>(),
+    })
+}
+
+/// get.chat's Tag.
+pub fn tag(tag: &Tag) -> Value {
+    json!({"id": tag.id.0, "name": tag.name.as_str(), "web_inbox_color": tag.color.as_str()})
+}
+
+/// A tag as a chat carries it: with the id of its tagging, which untagging deletes.
+pub fn chat_tag(tagging: &Tagging) -> Value {
+    let mut value = tag(&tagging.tag);
+    value["tagging_id"] = json!(tagging.id);
+    value
+}
+
+/// A line of a chat's tagging history, as `chat_tagging_events/` lists it and the push channel
+/// sends it (`chat_tagging`). A fresh event's tag carries its `tagging_id`, so a client that
+/// adds it to the chat can take it off again.
+pub fn tagging_event(event: &TaggingEvent) -> Value {
+    let mut tag = tag(&event.tag);
+    if let Some(id) = event.tagging_id {
+        tag["tagging_id"] = json!(id);
+    }
+    json!({
+        "id": event.id,
+        "tag": tag,
+        "chat": event.wa_id,
+        "action": event.action.as_str(),
+        "done_by": event.done_by.as_ref().map(user),
+        "timestamp": event.timestamp,
     })
 }
 

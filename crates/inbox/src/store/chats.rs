@@ -1,12 +1,13 @@
 //! Chats: one per customer, with the person's name, the newest message and the unread count.
 
 use super::messages::{message_from_row, MessageRecord, MESSAGE_COLUMNS};
+use super::chat_taggings::Tagging;
 use super::groups::{Group, GroupId};
 use super::search::{fts_query, like_pattern};
 use super::users::prefixed_user_from_row;
 use super::visibility::ChatScope;
 use super::Store;
-use crate::domain::{User, UserId, WaId};
+use crate::domain::{TagId, User, UserId, WaId};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
@@ -23,6 +24,8 @@ pub struct ChatRecord {
     pub resolved_at: Option<i64>,
     pub assigned_user: Option<User>,
     pub assigned_group: Option<Group>,
+    /// The chat's tags, oldest tagging first.
+    pub tags: Vec<Tagging>,
 }
 
 #[derive(Debug, Default)]
@@ -37,6 +40,8 @@ pub struct ChatFilter {
     pub assigned_user: Option<UserId>,
     /// Only chats assigned to this group.
     pub assigned_group: Option<GroupId>,
+    /// Only chats with this tag (`chat_tag_id`).
+    pub tag: Option<TagId>,
 }
 
 const CHAT_SELECT: &str = "SELECT c.wa_id, c.name, c.last_message_at, c.last_inbound_at, \
@@ -74,10 +79,11 @@ impl Store {
             .push(" OFFSET ")
             .push_bind(offset);
         let rows = page.build().fetch_all(&self.pool).await?;
-        let chats = rows
+        let mut chats = rows
             .iter()
             .map(chat_from_row)
-            .collect::<anyhow::Result<_>>()?;
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        self.attach_tags(&mut chats).await?;
         Ok((total, chats))
     }
 
@@ -86,7 +92,21 @@ impl Store {
             .bind(wa_id.as_str())
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(chat_from_row).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let mut chat = [chat_from_row(&row)?];
+        self.attach_tags(&mut chat).await?;
+        let [chat] = chat;
+        Ok(Some(chat))
+    }
+
+    /// Fills in the tags of these chats, with one query for all of them.
+    async fn attach_tags(&self, chats: &mut [ChatRecord]) -> anyhow::Result<()> {
+        let wa_ids: Vec<&str> = chats.iter().map(|c| c.wa_id.as_str()).collect();
+        let mut tags = self.tags_of_chats(&wa_ids).await?;
+        for chat in chats {
+            chat.tags = tags.remove(&chat.wa_id).unwrap_or_default();
+        }
+        Ok(())
     }
 
     /// Marks the customer's messages up to `until` (Unix seconds) as received by the team; the
@@ -131,6 +151,12 @@ fn push_chat_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &ChatFilter) {
     if let Some(group) = filter.assigned_group {
         query.push(" AND c.assigned_group_id = ").push_bind(group.0);
     }
+    if let Some(tag) = filter.tag {
+        query
+            .push(" AND c.wa_id IN (SELECT ct.wa_id FROM chat_taggings ct WHERE ct.tag_id = ")
+            .push_bind(tag.0)
+            .push(")");
+    }
     if let Some(typed) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
         let pattern = like_pattern(typed);
         query
@@ -171,5 +197,6 @@ fn chat_from_row(row: &SqliteRow) -> anyhow::Result<ChatRecord> {
                 id: GroupId(id),
                 name: row.get("ag_name"),
             }),
+        tags: Vec::new(),
     })
 }

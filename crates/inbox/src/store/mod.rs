@@ -2,6 +2,7 @@
 
 pub(crate) mod activation;
 mod business_profile;
+mod chat_taggings;
 mod chats;
 mod conversation;
 mod credentials;
@@ -14,6 +15,7 @@ mod resolve;
 mod saved_responses;
 mod search;
 mod sessions;
+mod tags;
 mod team_settings;
 mod templates;
 pub(crate) mod tokens;
@@ -21,6 +23,9 @@ pub(crate) mod users;
 mod visibility;
 
 pub use activation::Activation;
+pub use chat_taggings::{
+    TagOutcome, Tagging, TaggingAction, TaggingError, TaggingEvent, TaggingEventFilter,
+};
 pub use chats::{ChatFilter, ChatRecord};
 pub use conversation::{NewOutgoing, Recorded};
 pub use groups::{Group, GroupError, GroupId, GroupName, MembershipError};
@@ -30,6 +35,7 @@ pub use messages::{MessageFilter, MessageRecord};
 pub use outbox::OutboxItem;
 pub use saved_responses::SavedResponse;
 pub use sessions::{Area, StoredSession};
+pub use tags::{TagChange, TagWriteError};
 pub use team_settings::{ChatVisibility, TeamSettings};
 pub use users::InsertUserError;
 pub use visibility::ChatScope;

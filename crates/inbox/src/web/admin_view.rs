@@ -59,7 +59,7 @@ pub fn panel_page(view: &PanelView) -> Markup {
     page(
         "Admin panel",
         "Admin panel",
-        top_menu(view),
+        admin_menu(&view.me, &view.csrf_token),
         html! {
                 @if let Some((tone, text)) = &view.notice { (notice(*tone, text)) }
             section.card.instance {
@@ -83,14 +83,17 @@ pub fn panel_page(view: &PanelView) -> Markup {
     )
 }
 
-fn top_menu(view: &PanelView) -> Markup {
+/// The admin area's menu: its pages, the web inbox, sign-out.
+pub fn admin_menu(me: &User, csrf_token: &str) -> Markup {
     html! {
-        span.who { "Signed in as " strong { (view.me.username.as_str()) } }
+        span.who { "Signed in as " strong { (me.username.as_str()) } }
         details.menu {
             summary aria-label="Menu" title="Menu" { "…" }
             div.menu-items {
+                a href="/admin/" { "Users" }
+                a href="/admin/tags" { "Tags" }
                 a href="/inbox/" { "Go to Web Inbox" }
-                (post_button("/admin/logout", &view.csrf_token, "Sign out", "menu-item"))
+                (post_button("/admin/logout", csrf_token, "Sign out", "menu-item"))
             }
         }
     }

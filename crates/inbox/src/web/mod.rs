@@ -2,6 +2,7 @@
 
 mod activation;
 mod admin;
+mod admin_tags;
 mod admin_view;
 mod assets;
 mod bubble;
@@ -46,6 +47,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/logout", post(login::admin_logout))
         .route("/admin/users", post(admin::add_user))
         .route("/admin/users/{id}/delete", post(admin::remove_user))
+        .route("/admin/tags", get(admin_tags::list).post(admin_tags::add))
+        .route("/admin/tags/{id}", post(admin_tags::save))
+        .route("/admin/tags/{id}/delete", post(admin_tags::delete))
         .route("/inbox", get(|| async { Redirect::to("/inbox/") }))
         .route("/inbox/", get(inbox::home))
         .route(

@@ -11,6 +11,7 @@ mod process;
 mod push;
 mod sign_in;
 mod support;
+mod team_tags;
 mod users_api;
 mod web_forms;
 mod web_inbox;
