@@ -36,6 +36,21 @@ pub struct Bootstrap {
     /// The business number the instance serves (`+` and digits), once the platform knows it.
     #[serde(default)]
     pub phone_number: Option<String>,
+    /// What the operator's own browser front-end gets: CORS origins and a folder of static files.
+    #[serde(default)]
+    pub front_end: FrontEndBootstrap,
+}
+
+/// Settings of `partner-api serve` every instance applies at each start (none is stored).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrontEndBootstrap {
+    /// Origins (`scheme://host[:port]`) whose pages may call `/api/` from a browser; empty: none.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
+    /// A folder served at the instance's origin, with a single-page-app fallback to its
+    /// `index.html`; as the instance sees it (a container gets it mounted at a fixed path).
+    #[serde(default)]
+    pub web_root: Option<std::path::PathBuf>,
 }
 
 /// The first admin, activated by the code in the activation URL.

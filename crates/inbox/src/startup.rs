@@ -1,15 +1,18 @@
 //! From the command line to a serving instance: database, bootstrap, listener, routes, and a
 //! graceful stop.
 
-use crate::bootstrap::Bootstrap;
+use crate::bootstrap::{Bootstrap, FrontEndBootstrap};
 use crate::cli::Cli;
+use crate::cors::{self, CorsOrigins};
 use crate::state::AppState;
 use crate::store::Store;
+use crate::web_root::{self, WebRoot};
 use crate::{api, clock, lifetime, messaging, misdirected, provision, push, web};
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::Router;
 use std::future::IntoFuture;
@@ -29,6 +32,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // Taken first: the parent may die while the database opens.
     let parent_to_watch = cli.parent_to_watch();
     let file = read_bootstrap(&cli.bootstrap)?;
+    let front_end = FrontEnd::check(&file.front_end)?;
     let store = Store::open(&cli.data_dir).await?;
     let identity = provision::apply(&store, &file, clock::now()).await?;
     let listener = TcpListener::bind(cli.listen)
@@ -44,19 +48,46 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     );
     let state = AppState::new(store.clone(), identity, &cli.data_dir);
     messaging::start(&state);
-    let app = router(state);
+    let app = router(state, front_end);
     serve(listener, app, parent_to_watch).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
-pub fn router(state: AppState) -> Router {
-    api::router()
-        .merge(push::router())
-        .merge(web::router())
-        .fallback(not_found)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+/// The operator's front-end settings from the bootstrap file, checked before anything is served.
+pub struct FrontEnd {
+    pub cors: CorsOrigins,
+    pub web_root: Option<WebRoot>,
+}
+
+impl FrontEnd {
+    pub fn check(file: &FrontEndBootstrap) -> anyhow::Result<Self> {
+        let cors =
+            CorsOrigins::parse(&file.cors_origins).context("the bootstrap's CORS origins")?;
+        let web_root = file.web_root.as_deref().map(WebRoot::open).transpose()?;
+        Ok(Self { cors, web_root })
+    }
+}
+
+pub fn router(state: AppState, front_end: FrontEnd) -> Router {
+    let app = api::router().merge(push::router()).merge(web::router());
+    // With a web root, `/` is the operator's single-page app; without, our web inbox.
+    let app = match front_end.web_root {
+        Some(root) => app.merge(web_root::routes(root)),
+        None => app
+            .route("/", get(|| async { Redirect::to("/inbox/") }))
+            .fallback(not_found),
+    };
+    let app = if front_end.cors.is_empty() {
+        app
+    } else {
+        app.layer(axum::middleware::from_fn_with_state(
+            front_end.cors,
+            cors::cors,
+        ))
+    };
+    app.layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             push::upgrade_at_root,
@@ -117,7 +148,8 @@ async fn serve(
     Ok(())
 }
 
-async fn not_found(uri: Uri) -> Response {
+/// The answer to a path nothing serves: the API's JSON 404 under `/api/`, the pages' elsewhere.
+pub async fn not_found(uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
         api::not_found().await.into_response()
     } else {

@@ -145,6 +145,7 @@ mod tests {
             d360: None,
             inbound_webhook_secret_sha256: None,
             phone_number: None,
+            front_end: Default::default(),
         }
     }
 

@@ -32,10 +32,13 @@ use axum::{middleware, Router};
 
 pub fn router() -> Router<AppState> {
     let pages = Router::new()
-        .route("/", get(|| async { Redirect::to("/inbox/") }))
         .route("/confirm_account", get(activation::confirm))
         .route("/admin", get(|| async { Redirect::to("/admin/") }))
         .route("/admin/", get(admin::panel))
+        // get.chat's front-end links to its admin area at `/hub/`.
+        .route("/hub", get(|| async { Redirect::to("/admin/") }))
+        .route("/hub/", get(|| async { Redirect::to("/admin/") }))
+        .route("/hub/{*rest}", get(|| async { Redirect::to("/admin/") }))
         .route(
             "/admin/set-password",
             get(activation::password_form).post(activation::save_password),

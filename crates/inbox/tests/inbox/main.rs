@@ -4,6 +4,7 @@
 mod activation;
 mod browser;
 mod browser_inbox;
+mod cors;
 mod fake_d360;
 mod messaging;
 mod platform;
@@ -16,4 +17,5 @@ mod users_api;
 mod web_forms;
 mod web_inbox;
 mod web_inbox_delivery;
+mod web_root;
 mod web_inbox_live;

@@ -102,6 +102,7 @@ fn spec(id: &InstanceId) -> InstanceSpec {
             d360: None,
             inbound_webhook_secret_sha256: None,
             phone_number: None,
+            front_end: Default::default(),
         },
     }
 }

@@ -1,5 +1,6 @@
 use inbox::bootstrap::{
-    AdminBootstrap, Bootstrap, ConfiguratorBootstrap, D360Bootstrap, BOOTSTRAP_VERSION,
+    AdminBootstrap, Bootstrap, ConfiguratorBootstrap, D360Bootstrap, FrontEndBootstrap,
+    BOOTSTRAP_VERSION,
 };
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -23,6 +24,10 @@ pub struct Spec {
     pub d360_api_key: String,
     /// Part of the activation code: a new round is a new code in the rewritten file.
     pub activation_round: u32,
+    /// Origins allowed to call the API from a browser.
+    pub cors_origins: Vec<String>,
+    /// A folder of static files the instance serves at its origin.
+    pub web_root: Option<PathBuf>,
 }
 
 impl Default for Spec {
@@ -34,6 +39,8 @@ impl Default for Spec {
             activation_expires_at: time_now() + 3600,
             d360_api_key: "d360-key-0001".into(),
             activation_round: 1,
+            cors_origins: Vec::new(),
+            web_root: None,
         }
     }
 }
@@ -225,6 +232,10 @@ fn bootstrap_file(spec: &Spec, [code, configurator, platform]: &[String; 3]) -> 
         }),
         inbound_webhook_secret_sha256: Some(sha256_hex(&inbound_secret(spec))),
         phone_number: Some("+4915100000001".into()),
+        front_end: FrontEndBootstrap {
+            cors_origins: spec.cors_origins.clone(),
+            web_root: spec.web_root.clone(),
+        },
     };
     serde_json::to_string_pretty(&bootstrap).expect("serializable")
 }
