@@ -13,14 +13,18 @@ const BACKLOG: usize = 1024;
 pub struct Hub {
     frames: broadcast::Sender<Arc<str>>,
     connected: Arc<AtomicUsize>,
+    /// The SHA-256 (hex) of each web session that ends: its page sockets close.
+    ended_sessions: broadcast::Sender<Arc<str>>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
         let (frames, _) = broadcast::channel(BACKLOG);
+        let (ended_sessions, _) = broadcast::channel(BACKLOG);
         Self {
             frames,
             connected: Arc::default(),
+            ended_sessions,
         }
     }
 }
@@ -54,6 +58,16 @@ impl Hub {
             frames: self.frames.subscribe(),
             connected: Arc::clone(&self.connected),
         }
+    }
+
+    /// A web session ended (sign-out): the page sockets it opened are closed.
+    pub fn session_ended(&self, session_sha256: &str) {
+        let _ = self.ended_sessions.send(Arc::from(session_sha256));
+    }
+
+    /// The web sessions that end from now on.
+    pub fn ended_sessions(&self) -> broadcast::Receiver<Arc<str>> {
+        self.ended_sessions.subscribe()
     }
 
     /// Authenticated sockets connected now.

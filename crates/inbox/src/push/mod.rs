@@ -5,4 +5,4 @@ mod session;
 mod socket;
 
 pub use hub::{Connection, Hub};
-pub use socket::{router, upgrade_at_root};
+pub use socket::{accept_page_socket, router, upgrade_at_root};

@@ -3,11 +3,14 @@
 //! reconnect and catch up through the API.
 
 use super::hub::Connection;
+use crate::clock;
 use crate::domain::{Role, User};
 use crate::secret::SecretDigest;
 use crate::state::AppState;
+use crate::store::Area;
 use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket};
 use serde::Deserialize;
+use std::future::{pending, Future};
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{timeout, Instant, MissedTickBehavior};
@@ -20,6 +23,9 @@ const PING_EVERY: Duration = Duration::from_secs(30);
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// After our close frame, how long the peer has to answer with its own.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
+/// A page socket's session is read again this often, so that an expired session, or one whose
+/// user was removed, stops its feed; a sign-out stops it at once.
+const SESSION_CHECK_EVERY: Duration = Duration::from_secs(60);
 
 /// Close codes of this protocol, beyond the standard ones.
 const INVALID_TOKEN: u16 = 4001;
@@ -29,7 +35,7 @@ pub(super) async fn run(mut socket: WebSocket, state: AppState) {
     let end = match authenticate(&mut socket, &state).await {
         Ok(user) => {
             tracing::debug!(user = user.id.0, "push socket connected");
-            forward(&mut socket, state.push.connect()).await
+            forward(&mut socket, state.push.connect(), pending()).await
         }
         Err(refusal) => {
             tracing::debug!(?refusal, "push socket refused");
@@ -39,6 +45,45 @@ pub(super) async fn run(mut socket: WebSocket, state: AppState) {
     if let Some(frame) = end {
         close(socket, frame).await;
     }
+}
+
+/// The web inbox page's socket: its user is known from the session cookie, so there is no token
+/// frame, and it lasts as long as that session.
+pub(super) async fn run_for_page(
+    mut socket: WebSocket,
+    state: AppState,
+    user: User,
+    session: SecretDigest,
+) {
+    tracing::debug!(user = user.id.0, "page socket connected");
+    let frames = state.push.connect();
+    let end = forward(&mut socket, frames, session_end(&state, &session)).await;
+    if let Some(frame) = end {
+        close(socket, frame).await;
+    }
+}
+
+/// Resolves when the web session ends: signed out, expired, or its user removed.
+async fn session_end(state: &AppState, session: &SecretDigest) -> CloseFrame {
+    let mut ended = state.push.ended_sessions();
+    let mut check =
+        tokio::time::interval_at(Instant::now() + SESSION_CHECK_EVERY, SESSION_CHECK_EVERY);
+    loop {
+        tokio::select! {
+            gone = ended.recv() => match gone {
+                Ok(hex) if *hex == *session.as_hex() => break,
+                // A missed sign-out is caught by the next check.
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return close_frame(close_code::AWAY, "The server is stopping."),
+            },
+            _ = check.tick() => match state.store.session(session, Area::Inbox, clock::now()).await {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(e) => tracing::warn!(error = format!("{e:#}"), "page socket: the session check failed"),
+            },
+        }
+    }
+    close_frame(INVALID_TOKEN, "Signed out.")
 }
 
 #[derive(Deserialize)]
@@ -111,8 +156,14 @@ async fn first_text(socket: &mut WebSocket) -> Result<Utf8Bytes, Refusal> {
     }
 }
 
-/// Sends every frame of the hub until the peer leaves (`None`) or must be closed.
-async fn forward(socket: &mut WebSocket, mut frames: Connection) -> Option<CloseFrame> {
+/// Sends every frame of the hub until the peer leaves (`None`), must be closed, or `ended`
+/// says why it ends.
+async fn forward(
+    socket: &mut WebSocket,
+    mut frames: Connection,
+    ended: impl Future<Output = CloseFrame>,
+) -> Option<CloseFrame> {
+    tokio::pin!(ended);
     let mut heartbeat = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut answered = true;
@@ -137,6 +188,7 @@ async fn forward(socket: &mut WebSocket, mut frames: Connection) -> Option<Close
                     return Some(close_frame(close_code::AWAY, "The server is stopping."))
                 }
             },
+            reason = &mut ended => return Some(reason),
             _ = heartbeat.tick() => {
                 if !answered {
                     return Some(close_frame(close_code::POLICY, "No answer to ping."));

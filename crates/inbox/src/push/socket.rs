@@ -3,6 +3,8 @@
 //! a plain `GET /` stays with the pages.
 
 use super::session;
+use crate::domain::User;
+use crate::secret::SecretDigest;
 use crate::state::AppState;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequestParts, Request, State};
@@ -42,12 +44,26 @@ async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Respons
 }
 
 fn accept(ws: WebSocketUpgrade, state: AppState) -> Response {
+    small(ws).on_upgrade(move |socket| session::run(socket, state))
+}
+
+/// The web inbox page's socket, whose user the caller found from the session cookie (and whose
+/// origin it checked): the same frames, no token frame, closed when the session ends.
+pub fn accept_page_socket(
+    ws: WebSocketUpgrade,
+    state: AppState,
+    user: User,
+    session: SecretDigest,
+) -> Response {
+    small(ws).on_upgrade(move |socket| session::run_for_page(socket, state, user, session))
+}
+
+fn small(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.read_buffer_size(READ_BUFFER)
         // Each frame is written at once rather than gathered: no write buffer to keep.
         .write_buffer_size(0)
         .max_message_size(MAX_INCOMING)
         .max_frame_size(MAX_INCOMING)
-        .on_upgrade(move |socket| session::run(socket, state))
 }
 
 fn asks_for_websocket(headers: &HeaderMap) -> bool {

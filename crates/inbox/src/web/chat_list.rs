@@ -57,11 +57,14 @@ impl ChatList {
                         (filter_link("Unread", view.unread, &view.with_unread(true)))
                     }
                 }
-                @if self.chats.is_empty() { (self.empty()) }
-                ul.chats {
-                    @for chat in &self.chats { li { (self.item(chat, now)) } }
+                // Swapped by the page's script when something changes; the search stays.
+                div.chat-list #chat-list data-live {
+                    @if self.chats.is_empty() { (self.empty()) }
+                    ul.chats {
+                        @for chat in &self.chats { li { (self.item(chat, now)) } }
+                    }
+                    (self.pager())
                 }
-                (self.pager())
             }
         }
     }

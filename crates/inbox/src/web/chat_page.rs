@@ -91,7 +91,7 @@ impl ChatPage {
             section.card.inbox.with-chat {
                 (self.list.render(clock::now()))
                 div.inbox-chat.conversation {
-                    header.chat-head {
+                    header.chat-head #chat-head data-live {
                         a.back href={ "/inbox/" (self.list.view.query_string()) } title="All conversations" {
                             "←" span.visually-hidden { " All conversations" }
                         }
@@ -104,12 +104,14 @@ impl ChatPage {
                     (self.messages())
                     div.chat-foot {
                         @if let Some((tone, text)) = &self.notice { (notice(*tone, text)) }
-                        (self.foot())
+                        div #composer data-live data-mode=(if self.window_open { "text" } else { "template" }) {
+                            (self.foot())
+                        }
                     }
                 }
             }
         };
-        inbox_frame(title, &self.csrf_token, &self.username, None, content)
+        inbox_frame(title, &self.csrf_token, &self.username, content)
     }
 
     fn messages(&self) -> Markup {
@@ -119,7 +121,7 @@ impl ChatPage {
         html! {
             // Laid out bottom-up, so the newest messages are in view without a script.
             div.messages {
-                div.messages-inner {
+                div.messages-inner #messages data-live {
                     @if hidden > 0 {
                         p.older-note { (hidden) " older messages are not shown here." }
                     }

@@ -4,17 +4,13 @@ use super::chat_list::ChatList;
 use super::chat_page::{wa_id_of, ChatPage};
 use super::error::WebError;
 use super::inbox_send::SentQuery;
-use super::layout::{page, post_button, reloading_page, seat_meter};
+use super::layout::{live_page, post_button, seat_meter};
 use super::list_query::ListQuery;
 use super::session::InboxSession;
 use crate::clock;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use maud::{html, Markup};
-
-/// How often the list reloads itself while no conversation is open, so that new conversations
-/// appear (live updates over the websocket will replace it).
-const LIST_RELOAD_SECS: u32 = 5;
 
 pub async fn home(
     State(state): State<AppState>,
@@ -38,13 +34,7 @@ pub async fn home(
     };
     let csrf_token = session.csrf_token(&state);
     let username = session.user.username.as_str();
-    Ok(inbox_frame(
-        "Web Inbox",
-        &csrf_token,
-        username,
-        Some(LIST_RELOAD_SECS),
-        content,
-    ))
+    Ok(inbox_frame("Web Inbox", &csrf_token, username, content))
 }
 
 pub async fn chat(
@@ -61,19 +51,11 @@ pub async fn chat(
 }
 
 /// A page of the web inbox, with who is signed in and the way out in the top bar.
-pub fn inbox_frame(
-    title: &str,
-    csrf_token: &str,
-    username: &str,
-    reload_every: Option<u32>,
-    content: Markup,
-) -> Markup {
+pub fn inbox_frame(title: &str, csrf_token: &str, username: &str, content: Markup) -> Markup {
     let right = html! {
+        span.live-status #live-status role="status" hidden {}
         span.who { "Signed in as " strong.signed-in-user { (username) } }
         (post_button("/inbox/logout", csrf_token, "Sign out", "link"))
     };
-    match reload_every {
-        Some(seconds) => reloading_page(seconds, title, "Web Inbox", right, content),
-        None => page(title, "Web Inbox", right, content),
-    }
+    live_page(title, "Web Inbox", right, content)
 }

@@ -1,5 +1,6 @@
 //! The frame every page shares, and the small pieces forms are made of.
 
+use super::assets;
 use super::csrf;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
@@ -23,28 +24,15 @@ pub enum Tone {
 
 /// A whole page: the top bar (brand on the left, `right` on the right) above `content`.
 pub fn page(title: &str, area_name: &str, right: Markup, content: Markup) -> Markup {
-    frame(title, area_name, None, right, content)
+    frame(title, area_name, false, right, content)
 }
 
-/// A page that reloads itself every `seconds`: the pages run no script, so this is how one
-/// shows what arrived meanwhile.
-pub fn reloading_page(
-    seconds: u32,
-    title: &str,
-    area_name: &str,
-    right: Markup,
-    content: Markup,
-) -> Markup {
-    frame(title, area_name, Some(seconds), right, content)
+/// A page of the web inbox: it runs the inbox's script, which keeps it up to date.
+pub fn live_page(title: &str, area_name: &str, right: Markup, content: Markup) -> Markup {
+    frame(title, area_name, true, right, content)
 }
 
-fn frame(
-    title: &str,
-    area_name: &str,
-    reload_every: Option<u32>,
-    right: Markup,
-    content: Markup,
-) -> Markup {
+fn frame(title: &str, area_name: &str, live: bool, right: Markup, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -52,9 +40,9 @@ fn frame(
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="referrer" content="no-referrer";
-                @if let Some(seconds) = reload_every { meta http-equiv="refresh" content=(seconds); }
                 title { (title) " · WhatsApp Inbox" }
-                link rel="stylesheet" href="/assets/inbox.css";
+                link rel="stylesheet" href=(assets::stylesheet_path());
+                @if live { script src=(assets::script_path()) defer {} }
             }
             body {
                 header.topbar {

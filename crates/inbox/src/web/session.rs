@@ -110,6 +110,7 @@ pub async fn close(
     area: Area,
 ) -> Result<CookieJar, WebError> {
     state.store.close_session(&session.token).await?;
+    state.push.session_ended(session.token.as_hex());
     Ok(jar.remove(Cookie::build(cookie_name(area)).path("/")))
 }
 

@@ -66,7 +66,7 @@ async fn a_new_conversation_appears_without_reloading_and_is_answered_in_a_brows
         )
         .await;
 
-        // Nobody reloads: the list does, every 5 s.
+        // Nobody reloads: the page hears of it over its websocket.
         wait_for_text(&client, ".chats", "Ana López").await;
         wait_for_text(&client, ".chat-item.unread .badge", "1").await;
         screenshot(&client, "10-inbox-list").await;
