@@ -4,6 +4,7 @@
 pub mod media;
 pub mod messages;
 pub mod outages;
+pub mod profiles;
 pub mod webhooks;
 
 use super::Db;

@@ -13,6 +13,7 @@ mod hub;
 mod media;
 mod messaging;
 mod outgoing;
+mod profile;
 mod refusal;
 mod resolver;
 mod simulator;
@@ -77,6 +78,7 @@ pub fn router<S>(app: AppState) -> Router<S> {
         .merge(hub::routes())
         .merge(messaging::routes())
         .merge(media::routes())
+        .merge(profile::routes())
         .merge(simulator::routes())
         .with_state(emulator)
 }
