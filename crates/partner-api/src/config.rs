@@ -3,6 +3,8 @@
 use crate::delivery::mail::SmtpUrl;
 use crate::delivery::schedule::{parse_seconds, RetrySchedule};
 use clap::{ArgAction, Args, ValueEnum};
+use inbox::bootstrap::FrontEndBootstrap;
+use inbox::cors::AllowedOrigin;
 use ipnet::IpNet;
 use lettre::message::Mailbox;
 use std::net::SocketAddr;
@@ -126,6 +128,16 @@ pub struct ServeArgs {
     /// First retry delay of a job in milliseconds; each further one doubles, up to a minute.
     #[arg(long, env = "PARTNER_API_JOB_RETRY_BASE_MS", default_value_t = 1000)]
     pub job_retry_base_ms: u64,
+    /// Origins whose pages may call every instance's API from a browser (CORS), comma-separated
+    /// `scheme://host[:port]`, e.g. `https://app.example.com`; none by default. Applied to running
+    /// instances when the service starts again.
+    #[arg(long, env = "PARTNER_API_INSTANCE_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub instance_cors_origins: Vec<AllowedOrigin>,
+    /// A folder of static files (a built single-page app) every instance serves at its own
+    /// origin, with `index.html` for the app's paths and a `config.json` naming the instance's API
+    /// unless the folder has one. Containers get it mounted read-only. None by default.
+    #[arg(long, env = "PARTNER_API_INSTANCE_WEB_ROOT")]
+    pub instance_web_root: Option<PathBuf>,
     /// Seconds a new instance may take to answer its health check before the deployment fails with 704.
     #[arg(
         long,
@@ -198,6 +210,23 @@ impl ServeArgs {
             reconcile_interval: Duration::from_secs(self.reconcile_interval_seconds.max(1)),
             key_check_interval: (self.d360_key_check_seconds > 0)
                 .then(|| Duration::from_secs(self.d360_key_check_seconds)),
+            front_end: self.front_end(),
+        }
+    }
+
+    /// What every instance's bootstrap says of the operator's front-end; the web root absolute,
+    /// as the instance's process and the container engine need it.
+    pub fn front_end(&self) -> FrontEndBootstrap {
+        FrontEndBootstrap {
+            cors_origins: self
+                .instance_cors_origins
+                .iter()
+                .map(|o| o.as_str().to_owned())
+                .collect(),
+            web_root: self
+                .instance_web_root
+                .as_ref()
+                .map(|dir| std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone())),
         }
     }
 
@@ -260,8 +289,20 @@ impl ServeArgs {
             "--base-domain must be a DNS name such as inbox.example.com: {:?}",
             self.base_domain
         );
+        if let Some(dir) = &self.instance_web_root {
+            anyhow::ensure!(
+                dir.is_dir(),
+                "--instance-web-root must be an existing directory (a built front-end with its \
+                 index.html): {} is not",
+                dir.display()
+            );
+        }
         Ok(())
     }
+}
+
+fn parse_origin(raw: &str) -> Result<AllowedOrigin, String> {
+    AllowedOrigin::parse(raw).map_err(|e| e.to_string())
 }
 
 /// The `inbox` binary built and installed beside `partner-api`.

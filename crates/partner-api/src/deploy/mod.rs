@@ -44,6 +44,8 @@ pub struct DeploySettings {
     pub reconcile_interval: Duration,
     /// How often each ready instance's 360Dialog key is checked; `None`: never.
     pub key_check_interval: Option<Duration>,
+    /// CORS origins and web root every instance gets in its bootstrap.
+    pub front_end: inbox::bootstrap::FrontEndBootstrap,
 }
 
 /// What the deployment workers share.

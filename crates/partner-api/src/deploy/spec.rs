@@ -60,6 +60,7 @@ pub fn build(
                 tokens.platform_token,
             ))),
             phone_number: instance.phone_number.clone(),
+            front_end: ctx.settings.front_end.clone(),
         },
     }
 }

@@ -19,6 +19,7 @@ mod events_mail;
 mod events_replicas;
 mod events_safety;
 mod events_signatures;
+mod front_end;
 mod health;
 mod key_check;
 mod lifecycle;

@@ -28,7 +28,7 @@ pub fn create_body(spec: &InstanceSpec, settings: &EngineSettings) -> ContainerC
     ContainerCreateBody {
         image: Some(settings.image.clone()),
         cmd: Some(engine::instance_args(&format!("{BOOT_DIR}/bootstrap.json"))),
-        labels: Some(engine::labels(&spec.id, &spec.partner_id)),
+        labels: Some(engine::workload_labels(spec)),
         exposed_ports: Some(HashMap::from([(port_key(), HashMap::new())])),
         host_config: Some(HostConfig {
             port_bindings: Some(port_bindings),
@@ -41,12 +41,17 @@ pub fn create_body(spec: &InstanceSpec, settings: &EngineSettings) -> ContainerC
             pids_limit: Some(256),
             cap_drop: Some(vec!["ALL".to_owned()]),
             security_opt: Some(vec!["no-new-privileges".to_owned()]),
-            mounts: Some(vec![Mount {
-                target: Some("/data".to_owned()),
-                source: Some(engine::volume_name(&spec.id)),
-                typ: Some(MountTypeEnum::VOLUME),
-                ..Default::default()
-            }]),
+            mounts: Some(
+                [Mount {
+                    target: Some("/data".to_owned()),
+                    source: Some(engine::volume_name(&spec.id)),
+                    typ: Some(MountTypeEnum::VOLUME),
+                    ..Default::default()
+                }]
+                .into_iter()
+                .chain(engine::web_root_mount(spec))
+                .collect(),
+            ),
             ..Default::default()
         }),
         ..Default::default()

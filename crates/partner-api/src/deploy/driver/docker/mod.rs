@@ -107,6 +107,17 @@ impl Driver for DockerDriver {
         loop {
             match self.ours(&spec.id).await? {
                 None => self.create(spec).await?,
+                // Made with other front-end settings (a mount cannot change): made again, on
+                // the same volume.
+                Some(container)
+                    if !engine::front_end_matches(
+                        container.config.as_ref().and_then(|c| c.labels.as_ref()),
+                        spec,
+                    ) =>
+                {
+                    tracing::info!(instance = %spec.id, "replacing the container: the front-end settings changed");
+                    self.remove_container(&spec.id).await?;
+                }
                 Some(container) => {
                     let state = container.state.as_ref().and_then(|s| s.status);
                     match state {

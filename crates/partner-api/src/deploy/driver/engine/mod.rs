@@ -8,7 +8,9 @@ use super::{DriverError, InstanceSpec};
 use crate::docker;
 use crate::domain::InstanceId;
 use crate::images::{INSTANCE_PORT, INSTANCE_UID};
+use bollard::models::{Mount, MountTypeEnum};
 use bollard::Docker;
+use inbox::bootstrap::FrontEndBootstrap;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -17,6 +19,11 @@ use tokio_util::sync::CancellationToken;
 pub const MANAGED: &str = "io.partner-api.managed";
 pub const INSTANCE: &str = "io.partner-api.instance";
 pub const PARTNER: &str = "io.partner-api.partner";
+/// On a container or service: a digest of the front-end settings it was made with (absent
+/// without any), so a start of the control plane with other ones replaces it.
+pub const FRONT_END: &str = "io.partner-api.front-end";
+/// Where the operator's web root is mounted, read-only, in an instance container.
+pub const WEB_ROOT_IN_CONTAINER: &str = "/web";
 
 /// The connection both engine drivers hold, and the follower of their containers' events.
 pub struct Engine {
@@ -91,6 +98,42 @@ pub fn labels(id: &InstanceId, partner: &str) -> HashMap<String, String> {
         (INSTANCE.to_owned(), id.to_string()),
         (PARTNER.to_owned(), partner.to_owned()),
     ])
+}
+
+/// The labels of the container or service itself: those of every object, and its front-end's.
+pub fn workload_labels(spec: &InstanceSpec) -> HashMap<String, String> {
+    let mut labels = labels(&spec.id, &spec.partner_id);
+    if let Some(digest) = front_end_digest(spec) {
+        labels.insert(FRONT_END.to_owned(), digest);
+    }
+    labels
+}
+
+/// Whether a container or service with these labels runs with the spec's front-end settings.
+pub fn front_end_matches(labels: Option<&HashMap<String, String>>, spec: &InstanceSpec) -> bool {
+    let current = labels.and_then(|l| l.get(FRONT_END)).cloned();
+    current == front_end_digest(spec)
+}
+
+fn front_end_digest(spec: &InstanceSpec) -> Option<String> {
+    let front_end = &spec.bootstrap.front_end;
+    if *front_end == FrontEndBootstrap::default() {
+        return None;
+    }
+    let json = serde_json::to_vec(front_end).ok()?;
+    Some(crate::crypto::sha256_hex(&json)[..16].to_owned())
+}
+
+/// The operator's web root, bound read-only where the instance's bootstrap says it is.
+pub fn web_root_mount(spec: &InstanceSpec) -> Option<Mount> {
+    let host = spec.bootstrap.front_end.web_root.as_ref()?;
+    Some(Mount {
+        target: Some(WEB_ROOT_IN_CONTAINER.to_owned()),
+        source: Some(host.display().to_string()),
+        typ: Some(MountTypeEnum::BIND),
+        read_only: Some(true),
+        ..Default::default()
+    })
 }
 
 /// Whether these labels say the object was made by this platform for this instance.
@@ -196,8 +239,13 @@ pub fn instance_args(bootstrap_path: &str) -> Vec<String> {
     .to_vec()
 }
 
+/// The bootstrap as the container sees it: the web root at its mount point.
 pub fn bootstrap_json(spec: &InstanceSpec) -> Result<Vec<u8>, DriverError> {
-    serde_json::to_vec(&spec.bootstrap)
+    let mut bootstrap = spec.bootstrap.clone();
+    if bootstrap.front_end.web_root.is_some() {
+        bootstrap.front_end.web_root = Some(WEB_ROOT_IN_CONTAINER.into());
+    }
+    serde_json::to_vec(&bootstrap)
         .map_err(|e| DriverError::Other(anyhow::anyhow!("encoding the bootstrap: {e}")))
 }
 

@@ -115,6 +115,28 @@ impl SwarmDriver {
         }
     }
 
+    /// Gives a running service the spec's whole definition (mounts, labels, bootstrap); Swarm
+    /// replaces its task, stop-first.
+    async fn replace(&self, spec: &InstanceSpec, current: Service) -> Result<(), DriverError> {
+        let version = current
+            .version
+            .and_then(|v| v.index)
+            .ok_or_else(|| DriverError::Other(anyhow::anyhow!("the service has no version")))?;
+        engine::require_image(&self.engine.docker, &self.engine.settings.image).await?;
+        let secret = secret::ensure(&self.engine.docker, spec).await?;
+        let wanted = service::spec(spec, &self.engine.settings, &self.network, &secret);
+        let options = UpdateServiceOptions {
+            version: i32::try_from(version).unwrap_or(i32::MAX),
+            ..Default::default()
+        };
+        self.engine
+            .docker
+            .update_service(&engine::workload_name(&spec.id), wanted, options, None)
+            .await
+            .map(|_| ())
+            .map_err(|e| engine_error("updating the service", e))
+    }
+
     async fn wait_for_task(&self, id: &InstanceId) -> Result<Endpoint, DriverError> {
         let deadline = Instant::now() + ENSURE_TIMEOUT;
         loop {
@@ -156,6 +178,16 @@ impl Driver for SwarmDriver {
             }
             Some(current) if current.spec.as_ref().map_or(0, service::replicas_of) == 0 => {
                 self.scale(&spec.id, current, 1, Some(spec)).await?;
+                true
+            }
+            Some(current)
+                if !engine::front_end_matches(
+                    current.spec.as_ref().and_then(|s| s.labels.as_ref()),
+                    spec,
+                ) =>
+            {
+                tracing::info!(instance = %spec.id, "updating the service: the front-end settings changed");
+                self.replace(spec, current).await?;
                 true
             }
             Some(_) => false,

@@ -29,22 +29,29 @@ pub fn spec(
     secret: &SecretRef,
 ) -> ServiceSpec {
     let labels = engine::labels(&spec.id, &spec.partner_id);
+    let volume = Mount {
+        target: Some("/data".to_owned()),
+        source: Some(engine::volume_name(&spec.id)),
+        typ: Some(MountTypeEnum::VOLUME),
+        volume_options: Some(MountVolumeOptions {
+            labels: Some(labels.clone()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
     let container = TaskSpecContainerSpec {
         image: Some(settings.image.clone()),
         labels: Some(labels.clone()),
         args: Some(engine::instance_args(&format!(
             "/run/secrets/{BOOTSTRAP_FILE}"
         ))),
-        mounts: Some(vec![Mount {
-            target: Some("/data".to_owned()),
-            source: Some(engine::volume_name(&spec.id)),
-            typ: Some(MountTypeEnum::VOLUME),
-            volume_options: Some(MountVolumeOptions {
-                labels: Some(labels.clone()),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }]),
+        // The web root must be at the same path on every node that may run the task.
+        mounts: Some(
+            [volume]
+                .into_iter()
+                .chain(engine::web_root_mount(spec))
+                .collect(),
+        ),
         secrets: Some(vec![secret_mount(secret)]),
         stop_grace_period: Some(5 * SECOND_NS),
         capability_drop: Some(vec!["ALL".to_owned()]),
@@ -52,7 +59,7 @@ pub fn spec(
     };
     ServiceSpec {
         name: Some(engine::workload_name(&spec.id)),
-        labels: Some(labels),
+        labels: Some(engine::workload_labels(spec)),
         task_template: Some(TaskSpec {
             container_spec: Some(container),
             resources: Some(TaskSpecResources {
