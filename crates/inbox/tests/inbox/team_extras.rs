@@ -336,6 +336,25 @@ async fn a_wrong_current_password_or_a_weak_new_one_changes_nothing() {
     assert!(refused["detail"].as_str().unwrap().contains("configurator"));
 }
 
+#[tokio::test]
+async fn guessing_the_current_password_with_a_token_is_locked_like_signing_in() {
+    let instance = Instance::start(Spec::default()).await;
+    instance.add_user("ana", "agent").await;
+    let ana = instance.signed_in("ana").await;
+    let path = "/api/v1/users/password/change/";
+    let guess = |current: &str| json!({"current_password": current, "new_password": NEW_PASSWORD});
+
+    let mut answers = Vec::new();
+    for n in 0..6 {
+        answers.push(ana.put(path, guess(&format!("guess number {n}"))).await.0);
+    }
+
+    assert_eq!(answers, [400, 400, 400, 400, 400, 429]);
+    assert_eq!(ana.put(path, guess(PASSWORD)).await.0, 429);
+    // Signing in from here is locked for ana too: the same counter.
+    assert_eq!(token(&instance, "ana", PASSWORD).await.0, 429);
+}
+
 // --- business profile ---
 
 #[tokio::test]

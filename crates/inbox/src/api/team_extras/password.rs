@@ -4,9 +4,12 @@
 //! the old password is signed out.
 
 use super::fields::{invalid, required_str};
+use crate::accounts::AccountError;
 use crate::api::extract::{token_in, ApiJson, Caller};
 use crate::api::ApiError;
+use crate::client_addr::ClientAddr;
 use crate::domain::{NewPassword, Role};
+use crate::login_limiter::Verdict;
 use crate::password;
 use crate::state::AppState;
 use axum::extract::State;
@@ -20,6 +23,7 @@ const CONFIGURATOR_HAS_NO_PASSWORD: &str =
 pub async fn change(
     State(state): State<AppState>,
     Caller(user): Caller,
+    ClientAddr(address): ClientAddr,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
@@ -33,9 +37,18 @@ pub async fn change(
         None => NewPassword::parse(new),
     }
     .map_err(|message| invalid("new_password", &message))?;
+    // Guesses of the current password count like sign-in failures: a stolen token must not
+    // become a way to find the password.
+    let username = user.username.as_str();
+    match state.limiter.begin(username, address) {
+        Verdict::Locked { retry_after } => {
+            return Err(AccountError::TooManyAttempts { retry_after }.into())
+        }
+        Verdict::Proceed { delay } => tokio::time::sleep(delay).await,
+    }
     let stored = state
         .store
-        .user_with_password(user.username.as_str())
+        .user_with_password(username)
         .await?
         .and_then(|(found, hash)| hash.filter(|_| found.id == user.id));
     if !password::verify(current.to_owned(), stored).await? {
@@ -48,9 +61,10 @@ pub async fn change(
             "Your current password was entered incorrectly.",
         ));
     }
+    state.limiter.record_success(username, address);
     let hash = password::hash(new).await?;
     let kept = token_in(&headers)?;
     state.store.replace_password(user.id, &hash, &kept).await?;
-    tracing::info!(user = user.username.as_str(), "password changed");
+    tracing::info!(user = username, "password changed");
     Ok(Json(json!({"detail": "Your password has been changed."})))
 }
