@@ -3,7 +3,8 @@
 
 use crate::fake_d360::FakeD360;
 use crate::support::instance::{inbound_secret, time_now};
-use crate::support::{token_for, Api, Instance, Spec, PASSWORD};
+use crate::support::web::{location, sign_in};
+use crate::support::{browser_client, token_for, Api, Instance, Spec, PASSWORD};
 use futures_util::{SinkExt, StreamExt};
 use inbox::bootstrap::{INBOUND_SECRET_HEADER, INBOUND_WEBHOOK_PATH};
 use reqwest::Method;
@@ -263,6 +264,10 @@ async fn a_password_change_keeps_this_token_and_ends_the_others() {
     let (_, this_token) = token(&instance, "ana", PASSWORD).await;
     let (_, other_token) = token(&instance, "ana", PASSWORD).await;
     let ana = instance.api(&this_token);
+    let browser = browser_client();
+    sign_in(&browser, &instance, "/inbox/login", "ana", PASSWORD).await;
+    let page = browser.get(instance.url("/inbox/")).send().await.unwrap();
+    assert_eq!(page.status(), 200, "signed in to the web inbox");
 
     let (status, answer) = ana
         .put(
@@ -275,6 +280,13 @@ async fn a_password_change_keeps_this_token_and_ends_the_others() {
     assert_eq!(ana.get("/api/v1/users/current/").await.0, 200);
     let other = instance.api(&other_token);
     assert_eq!(other.get("/api/v1/users/current/").await.0, 401);
+    let page = browser.get(instance.url("/inbox/")).send().await.unwrap();
+    assert!(page.status().is_redirection(), "{}", page.status());
+    assert!(
+        location(&page).starts_with("/inbox/login"),
+        "{}",
+        location(&page)
+    );
     assert_eq!(token(&instance, "ana", PASSWORD).await.0, 400);
     assert_eq!(token(&instance, "ana", NEW_PASSWORD).await.0, 200);
 }
