@@ -40,4 +40,12 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/settings/business/profile/",
             get(business_profile::show).patch(business_profile::update),
         )
+        .route(
+            "/api/v1/settings/profile/about/",
+            get(business_profile::about).patch(business_profile::update_about),
+        )
+        .route(
+            "/api/v1/settings/useravailability/",
+            get(availability::feature),
+        )
 }

@@ -213,6 +213,8 @@ async fn people_set_their_own_availability_and_admins_anyones() {
     );
     let (_, me) = ana.get("/api/v1/users/current/").await;
     assert_eq!(me["profile"]["is_available"], true);
+    let (_, feature) = ana.get("/api/v1/settings/useravailability/").await;
+    assert_eq!(feature, json!({"feature_set_enabled": true}));
 
     let (status, answer) = patch(
         &ana,
@@ -398,6 +400,23 @@ async fn the_business_profile_is_read_from_360dialog_and_changed_there_by_admins
         ana.get(path).await.1["websites"],
         json!(["https://shop.example"])
     );
+    // The About text alone, in the shape get.chat's front-end reads and writes.
+    let about = "/api/v1/settings/profile/about/";
+    let (_, read) = ana.get(about).await;
+    assert_eq!(read["settings"]["profile"]["about"]["text"], "Open 9 to 5");
+    assert_eq!(
+        patch(&ana, about, json!({"text": "Back at 9"})).await.0,
+        403
+    );
+    let (status, written) = patch(
+        &instance.configurator(),
+        about,
+        json!({"text": "Back at 9"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{written}");
+    assert_eq!(written["settings"]["profile"]["about"]["text"], "Back at 9");
+    assert_eq!(d360.profile()["about"], "Back at 9");
 }
 
 #[tokio::test]

@@ -39,3 +39,9 @@ pub async fn update(
         json!({"id": user.id.0, "is_available": user.is_available}),
     ))
 }
+
+/// `GET settings/useravailability/`: get.chat's front-end shows the availability switch when
+/// the feature is on; here it always is.
+pub async fn feature(_caller: Caller) -> Json<Value> {
+    Json(json!({"feature_set_enabled": true}))
+}

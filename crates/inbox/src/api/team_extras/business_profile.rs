@@ -146,3 +146,28 @@ impl Failure {
         ApiError::UpstreamFailed { status, detail }
     }
 }
+
+/// `GET settings/profile/about/`: the profile's About text in get.chat's (and the on-premise
+/// API's) shape `{"settings":{"profile":{"about":{"text"}}}}`.
+pub async fn about(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    let Json(profile) = show(State(state), caller).await?;
+    Ok(Json(about_view(&profile)))
+}
+
+/// `PATCH settings/profile/about/` `{"text"}`: changes the About text as the profile's `about`.
+pub async fn update_about(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let text = body.get("text").cloned().unwrap_or(Value::Null);
+    let mut change = Map::new();
+    change.insert("about".into(), text);
+    let Json(profile) = update(State(state), caller, ApiJson(Value::Object(change))).await?;
+    Ok(Json(about_view(&profile)))
+}
+
+fn about_view(profile: &Value) -> Value {
+    let text = profile.get("about").cloned().unwrap_or(Value::Null);
+    serde_json::json!({"settings": {"profile": {"about": {"text": text}}}})
+}
