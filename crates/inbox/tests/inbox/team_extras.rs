@@ -2,7 +2,7 @@
 //! the business profile, through HTTP and the push channel.
 
 use crate::fake_d360::FakeD360;
-use crate::support::instance::{inbound_secret, time_now};
+use crate::support::instance::{data_dir, inbound_secret, time_now};
 use crate::support::web::{location, sign_in};
 use crate::support::{browser_client, token_for, Api, Instance, Spec, PASSWORD};
 use futures_util::{SinkExt, StreamExt};
@@ -193,6 +193,44 @@ async fn resolving_an_unknown_chat_is_404_a_bad_body_400_and_the_configurator_40
         ana.get(&format!("/api/v1/chats/{CUSTOMER}/")).await.1["is_resolved"],
         false
     );
+}
+
+#[tokio::test]
+async fn an_agent_who_may_not_see_a_chat_cannot_resolve_it_and_learns_nothing() {
+    let instance = Instance::start(Spec::default()).await;
+    instance.add_user("ana", "agent").await;
+    instance.add_user("boss", "admin").await;
+    let (ana, boss) = (
+        instance.signed_in("ana").await,
+        instance.signed_in("boss").await,
+    );
+    customer_writes(&instance, "wamid.V1", "Hi").await;
+    // The admin's setting "agents see only their own chats"; the chat is nobody's.
+    let store = inbox::store::Store::open(&data_dir(&instance.dir))
+        .await
+        .expect("the instance's database");
+    store
+        .set_chat_visibility(inbox::store::ChatVisibility::Own)
+        .await
+        .unwrap();
+    let path = format!("/api/v1/chats/{CUSTOMER}/resolve");
+
+    let hidden = patch(&ana, &path, json!({"resolved": true})).await;
+    let unknown = patch(
+        &ana,
+        "/api/v1/chats/4915199999999/resolve",
+        json!({"resolved": true}),
+    )
+    .await;
+
+    assert_eq!(
+        hidden, unknown,
+        "the same answer as for a chat that does not exist"
+    );
+    assert_eq!(hidden.0, 404);
+    let (_, chat) = boss.get(&format!("/api/v1/chats/{CUSTOMER}/")).await;
+    assert_eq!(chat["is_resolved"], false);
+    assert_eq!(patch(&boss, &path, json!({"resolved": true})).await.0, 200);
 }
 
 // --- availability ---
