@@ -2,7 +2,6 @@
 //! author, an admin or the configurator deletes them.
 
 use super::fields::{invalid, required_str};
-use crate::api::error::NOT_ALLOWED;
 use crate::api::extract::{ApiJson, Caller};
 use crate::api::pagination::{Page, PageQuery};
 use crate::api::ApiError;
@@ -16,6 +15,7 @@ use serde_json::{json, Value};
 
 /// WhatsApp's longest text message: a saved response longer than that could not be sent.
 const MAX_TEXT_CHARS: usize = 4096;
+const NOT_YOURS: &str = "Only its author or an admin may delete a saved response.";
 
 fn view(saved: &SavedResponse) -> Value {
     json!({
@@ -76,7 +76,7 @@ pub async fn destroy(
         .await?
         .ok_or(ApiError::NotFound)?;
     if saved.created_by != Some(user.id) && !user.role.manages_users() {
-        return Err(ApiError::Forbidden(NOT_ALLOWED));
+        return Err(ApiError::Forbidden(NOT_YOURS));
     }
     if !state.store.delete_saved_response(id).await? {
         return Err(ApiError::NotFound);
