@@ -12,6 +12,7 @@ mod process;
 mod push;
 mod sign_in;
 mod support;
+mod team_extras;
 mod team_tags;
 mod users_api;
 mod web_forms;
