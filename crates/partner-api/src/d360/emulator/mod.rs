@@ -4,8 +4,9 @@
 //!
 //! Its world: every channel id of 3 to 64 letters and digits exists and has its own phone number;
 //! any other channel id (one with `-` or `_`, or shorter than 3) is unknown. A generated key
-//! revokes the channel's previous one. Its state (keys, webhooks, messages, media, outages) lives
-//! in the database, so it survives a restart like 360Dialog's and every replica shares it.
+//! revokes the channel's previous one. Its state (keys, webhooks, messages, media, outages,
+//! business profiles) lives in the database, so it survives a restart like 360Dialog's and every
+//! replica shares it.
 
 mod access;
 pub mod customer;
