@@ -96,8 +96,8 @@ async fn a_customer_message_is_listed_with_name_preview_and_unread_badge_until_i
     );
     assert!(shows(&list, &format!(r#"href="/inbox/chats/{ANA}""#)));
     assert!(
-        shows(&list, r#"<meta http-equiv="refresh" content="5">"#),
-        "the list reloads itself"
+        shows(&list, r#"<script src="/assets/inbox.js?v="#),
+        "the list keeps itself current with the live script: {list}"
     );
     assert!(
         shows(&chat, r#"<p class="text">Is my order ready?</p>"#),
