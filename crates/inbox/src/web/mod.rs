@@ -39,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/hub", get(|| async { Redirect::to("/admin/") }))
         .route("/hub/", get(|| async { Redirect::to("/admin/") }))
         .route("/hub/{*rest}", get(|| async { Redirect::to("/admin/") }))
+        // Its "Manage tags" link.
+        .route("/hub/main/tag/", get(|| async { Redirect::to("/admin/tags") }))
         .route(
             "/admin/set-password",
             get(activation::password_form).post(activation::save_password),

@@ -2,7 +2,8 @@
 //! in the chat's history and reaches every connected client.
 
 use crate::support::instance::{inbound_secret, time_now};
-use crate::support::{Api, Instance, Spec};
+use crate::support::socket::{listen, next_getchat};
+use crate::support::{token_for, Api, Instance, Spec, PASSWORD};
 use inbox::bootstrap::{INBOUND_SECRET_HEADER, INBOUND_WEBHOOK_PATH};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -393,5 +394,68 @@ async fn the_configurator_manages_tags_but_does_not_tag_chats() {
             body["detail"],
             "The configurator user cannot use messaging endpoints."
         );
+    }
+}
+
+/// The token a user signs in with, for the push channel.
+async fn token_of(instance: &Instance, username: &str) -> String {
+    let body: Value = token_for(instance, username, PASSWORD)
+        .await
+        .json()
+        .await
+        .expect("json");
+    body["token"].as_str().expect("a token").to_owned()
+}
+
+#[tokio::test]
+async fn tagging_untagging_and_deleting_a_tag_reach_every_connected_client() {
+    let instance = Instance::start(Spec::default()).await;
+    customer_writes(&instance, ANA, "Ana").await;
+    let vip = new_tag(&instance, "VIP", "#ff0000").await;
+    let ana = agent(&instance, "ana.agent").await;
+    instance.add_user("bruno.agent", "agent").await;
+    let mut watchers = [
+        listen(&instance, &token_of(&instance, "ana.agent").await).await,
+        listen(&instance, &token_of(&instance, "bruno.agent").await).await,
+    ];
+
+    let (_, tagging) = ana
+        .post("/api/v1/chat_tagging/", json!({"tag": vip, "chat": ANA}))
+        .await;
+    for socket in &mut watchers {
+        let added = next_getchat(socket, "chat_tagging").await;
+        assert_eq!(added["action"], "added");
+        assert_eq!(added["chat"], ANA);
+        assert_eq!(
+            added["tag"],
+            json!({"id": vip, "name": "VIP", "web_inbox_color": "#ff0000", "tagging_id": tagging["id"]})
+        );
+        assert_eq!(added["done_by"]["username"], "ana.agent");
+        assert!(added["timestamp"].is_i64(), "{added}");
+    }
+    ana.delete(&format!("/api/v1/chat_tagging/{}/", tagging["id"]))
+        .await;
+    for socket in &mut watchers {
+        let removed = next_getchat(socket, "chat_tagging").await;
+        assert_eq!(
+            (&removed["action"], &removed["tag"]["id"]),
+            (&json!("removed"), &json!(vip))
+        );
+    }
+    ana.post("/api/v1/chat_tagging/", json!({"tag": vip, "chat": ANA}))
+        .await;
+    instance
+        .configurator()
+        .delete(&format!("/api/v1/tags/{vip}/"))
+        .await;
+    for socket in &mut watchers {
+        let again = next_getchat(socket, "chat_tagging").await;
+        assert_eq!(again["action"], "added");
+        let gone = next_getchat(socket, "chat_tagging").await;
+        assert_eq!(
+            (&gone["action"], &gone["chat"]),
+            (&json!("removed"), &json!(ANA))
+        );
+        assert_eq!(gone["done_by"]["username"], "service_account");
     }
 }

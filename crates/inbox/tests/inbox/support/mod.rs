@@ -3,6 +3,7 @@
 pub mod browser;
 pub mod html;
 pub mod instance;
+pub mod socket;
 pub mod web;
 
 pub use instance::{Instance, Spec};
