@@ -3,10 +3,10 @@
 //! not (failed, deleted) is stopped. An instance this database does not know is left alone: on a
 //! shared Docker engine it may belong to another control plane.
 
-use super::runtime::ensure_running;
+use super::runtime::{ensure_current, ensure_running};
 use super::step::Step;
 use super::Deployer;
-use crate::domain::InstanceStatus;
+use crate::domain::{InstanceId, InstanceStatus};
 use crate::store::deployments;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -14,6 +14,12 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 pub async fn reconcile_once(ctx: &Deployer) -> anyhow::Result<()> {
+    pass(ctx, None).await
+}
+
+/// One pass; an instance not yet in `current` (this process has not yet given it its spec) gets
+/// the whole spec even if it runs, and joins the set once that worked.
+async fn pass(ctx: &Deployer, mut current: Option<&mut HashSet<InstanceId>>) -> anyhow::Result<()> {
     let wanted = deployments::wanted_running(&ctx.db).await?;
     let wanted_ids: HashSet<_> = wanted.iter().map(|i| i.id.clone()).collect();
     for instance in &wanted {
@@ -22,8 +28,18 @@ pub async fn reconcile_once(ctx: &Deployer) -> anyhow::Result<()> {
         if !status.is_some_and(InstanceStatus::wants_running) {
             continue;
         }
-        match ensure_running(ctx, instance).await {
-            Ok(_) => {}
+        let refresh = current.as_ref().is_some_and(|c| !c.contains(&instance.id));
+        let ensured = if refresh {
+            ensure_current(ctx, instance).await
+        } else {
+            ensure_running(ctx, instance).await
+        };
+        match ensured {
+            Ok(_) => {
+                if let Some(current) = current.as_mut() {
+                    current.insert(instance.id.clone());
+                }
+            }
             Err(Step::Retry(e)) => {
                 tracing::warn!(instance = %instance.id, error = format!("{e:#}"), "cannot start instance")
             }
@@ -61,8 +77,9 @@ pub async fn reconcile_once(ctx: &Deployer) -> anyhow::Result<()> {
 
 pub async fn run(ctx: Deployer, exited: Option<Arc<Notify>>, shutdown: CancellationToken) {
     let exited = exited.unwrap_or_else(|| Arc::new(Notify::new()));
+    let mut current = HashSet::new();
     loop {
-        if let Err(e) = reconcile_once(&ctx).await {
+        if let Err(e) = pass(&ctx, Some(&mut current)).await {
             tracing::error!(error = format!("{e:#}"), "reconcile");
         }
         tokio::select! {

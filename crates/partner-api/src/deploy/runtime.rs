@@ -27,6 +27,16 @@ pub async fn ensure_running(ctx: &Deployer, instance: &Instance) -> Result<Endpo
     Ok(endpoint)
 }
 
+/// Gives the driver the current spec even when the instance runs, so the settings this process
+/// started with (the front-end's) reach it: the driver replaces what was made with others.
+pub async fn ensure_current(ctx: &Deployer, instance: &Instance) -> Result<Endpoint, Step> {
+    let endpoint = start(ctx, instance).await?;
+    if instance.endpoint.as_deref() != Some(endpoint.as_str()) {
+        deployments::set_endpoint(&ctx.db, &instance.id, Some(&endpoint)).await?;
+    }
+    Ok(endpoint)
+}
+
 async fn start(ctx: &Deployer, instance: &Instance) -> Result<Endpoint, Step> {
     let partner = partners::get(&ctx.db, &instance.partner_id)
         .await?

@@ -8,17 +8,17 @@ use reqwest::{Method, Response};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-const FRONT_END: &str = "https://app.example.com";
-const INDEX: &str = "<!doctype html><title>Our front-end</title>";
+pub const FRONT_END: &str = "https://app.example.com";
+pub const INDEX: &str = "<!doctype html><title>Our front-end</title>";
 
-fn origins(raw: &[&str]) -> Vec<AllowedOrigin> {
+pub fn origins(raw: &[&str]) -> Vec<AllowedOrigin> {
     raw.iter()
         .map(|o| AllowedOrigin::parse(o).unwrap())
         .collect()
 }
 
 /// A request through the router to `{subdomain}.inbox.localhost`, from a page of `origin`.
-async fn from_origin(
+pub async fn from_origin(
     app: &TestApp,
     method: Method,
     subdomain: &str,
@@ -44,7 +44,7 @@ async fn from_origin(
     request.send().await.unwrap()
 }
 
-fn allowed_origin(response: &Response) -> Option<String> {
+pub fn allowed_origin(response: &Response) -> Option<String> {
     response
         .headers()
         .get("access-control-allow-origin")

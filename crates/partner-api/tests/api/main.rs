@@ -8,6 +8,7 @@ mod create_instance;
 mod deployments;
 mod docker_driver;
 mod docker_faults;
+mod docker_front_end;
 mod docker_replicas;
 mod docker_restart;
 mod docker_swarm;
