@@ -14,20 +14,83 @@ pub struct Activation {
     pub used: bool,
 }
 
+/// Why a presented activation code does not let anyone choose the admin's password.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActivationRefusal {
+    /// Not the current code (never issued, or replaced by a fresher one).
+    Invalid,
+    Used,
+    Expired,
+}
+
+impl Activation {
+    /// The user the `presented` code lets choose a password at `now`, or why not.
+    pub fn admits(
+        &self,
+        presented: &SecretDigest,
+        now: UnixSeconds,
+    ) -> Result<UserId, ActivationRefusal> {
+        if !self.code.matches(presented) {
+            Err(ActivationRefusal::Invalid)
+        } else if self.used {
+            Err(ActivationRefusal::Used)
+        } else if now >= self.expires_at {
+            Err(ActivationRefusal::Expired)
+        } else {
+            Ok(self.user)
+        }
+    }
+}
+
 impl Store {
-    pub async fn activation(&self) -> anyhow::Result<Option<Activation>> {
+    /// Whom `presented` would activate; looking changes nothing.
+    pub async fn check_activation(
+        &self,
+        presented: &SecretDigest,
+        now: UnixSeconds,
+    ) -> anyhow::Result<Result<UserId, ActivationRefusal>> {
         let mut conn = self.pool.acquire().await?;
-        find(&mut conn).await
+        Ok(admitted(find(&mut conn).await?, presented, now))
     }
 
-    /// Marks the code used; false if it already was (a concurrent visit won).
-    pub async fn use_activation(&self, now: UnixSeconds) -> anyhow::Result<bool> {
-        let done = sqlx::query("UPDATE activation SET used_at = ? WHERE used_at IS NULL")
+    /// Spends the code and gives its user `password_hash`, both or neither: of two saves with the
+    /// same code only the first sets a password.
+    pub async fn activate(
+        &self,
+        presented: &SecretDigest,
+        password_hash: &str,
+        now: UnixSeconds,
+    ) -> anyhow::Result<Result<UserId, ActivationRefusal>> {
+        let mut tx = self.pool.begin().await?;
+        let user = match admitted(find(&mut tx).await?, presented, now) {
+            Ok(user) => user,
+            refused => return Ok(refused),
+        };
+        let spent = sqlx::query("UPDATE activation SET used_at = ? WHERE used_at IS NULL")
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(done.rows_affected() == 1)
+        if spent.rows_affected() != 1 {
+            return Ok(Err(ActivationRefusal::Used));
+        }
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Ok(user))
     }
+}
+
+fn admitted(
+    activation: Option<Activation>,
+    presented: &SecretDigest,
+    now: UnixSeconds,
+) -> Result<UserId, ActivationRefusal> {
+    activation.map_or(Err(ActivationRefusal::Invalid), |a| {
+        a.admits(presented, now)
+    })
 }
 
 pub(crate) async fn find(conn: &mut SqliteConnection) -> anyhow::Result<Option<Activation>> {

@@ -22,7 +22,7 @@ pub(crate) mod tokens;
 pub(crate) mod users;
 mod visibility;
 
-pub use activation::Activation;
+pub use activation::{Activation, ActivationRefusal};
 pub use chat_taggings::{
     TagOutcome, Tagging, TaggingAction, TaggingError, TaggingEvent, TaggingEventFilter,
 };

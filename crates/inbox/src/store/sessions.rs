@@ -24,8 +24,6 @@ impl Area {
 
 pub struct StoredSession {
     pub user: User,
-    /// Opened by the activation link: the user must choose a password before anything else.
-    pub must_set_password: bool,
 }
 
 impl Store {
@@ -34,7 +32,6 @@ impl Store {
         token: &SecretDigest,
         user: UserId,
         area: Area,
-        must_set_password: bool,
         expires_at: UnixSeconds,
     ) -> anyhow::Result<()> {
         sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
@@ -42,20 +39,19 @@ impl Store {
             .execute(&self.pool)
             .await?;
         sqlx::query(
-            "INSERT INTO sessions (token_sha256, user_id, area, must_set_password, expires_at)
-             VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_sha256, user_id, area, expires_at) VALUES (?, ?, ?, ?)",
         )
         .bind(token.as_hex())
         .bind(user.0)
         .bind(area.as_str())
-        .bind(must_set_password)
         .bind(expires_at)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// The live session of `area` with that token, if any.
+    /// The live session of `area` with that token, if any. Sessions that an earlier version opened
+    /// at the activation link before a password was chosen (`must_set_password`) are not.
     pub async fn session(
         &self,
         token: &SecretDigest,
@@ -63,9 +59,10 @@ impl Store {
         now: UnixSeconds,
     ) -> anyhow::Result<Option<StoredSession>> {
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.email, u.role, u.date_joined, u.is_available, s.must_set_password
+            "SELECT u.id, u.username, u.email, u.role, u.date_joined, u.is_available
              FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_sha256 = ? AND s.area = ? AND s.expires_at > ?",
+             WHERE s.token_sha256 = ? AND s.area = ? AND s.expires_at > ?
+               AND s.must_set_password = 0",
         )
         .bind(token.as_hex())
         .bind(area.as_str())
@@ -75,18 +72,9 @@ impl Store {
         row.map(|row| {
             Ok(StoredSession {
                 user: user_from_row(&row)?,
-                must_set_password: sqlx::Row::get(&row, "must_set_password"),
             })
         })
         .transpose()
-    }
-
-    pub async fn password_set_in_session(&self, token: &SecretDigest) -> anyhow::Result<()> {
-        sqlx::query("UPDATE sessions SET must_set_password = 0 WHERE token_sha256 = ?")
-            .bind(token.as_hex())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     pub async fn close_session(&self, token: &SecretDigest) -> anyhow::Result<()> {

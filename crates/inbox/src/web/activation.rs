@@ -1,18 +1,20 @@
-//! The activation link: `/confirm_account?c=<code>` signs the admin in and leads to a clean
-//! address where the admin chooses a password; SAVE stores it and opens the admin panel.
+//! The activation link: `/confirm_account?c=<code>` shows the form where the admin chooses a
+//! password; saving it spends the code, stores the password and opens the admin panel.
 //!
-//! The code works once: its first valid visit uses it up (a second visit says so). The session
-//! that visit opens stays on the set-password page until the password is saved.
+//! Looking at the link changes nothing (a mail scanner, a preview or a closed tab must not use it
+//! up): the code works until a password is saved with it, it expires, or a fresher link replaces
+//! it. The page carries the code in a hidden field; it is the form's only credential, so the form
+//! needs no session and no CSRF token (nobody without the code can post it).
 
 use super::error::WebError;
-use super::layout::{csrf_field, notice, page, Tone};
-use super::session::{self, ActivationSession};
-use crate::accounts;
+use super::layout::{notice, page, Tone};
+use super::session;
 use crate::clock;
 use crate::domain::{NewPassword, MIN_PASSWORD_CHARS};
+use crate::password;
 use crate::secret::SecretDigest;
 use crate::state::AppState;
-use crate::store::Area;
+use crate::store::{ActivationRefusal, Area};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,84 +23,89 @@ use axum_extra::extract::CookieJar;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct ConfirmQuery {
-    c: Option<String>,
+    c: String,
 }
 
+/// `GET /confirm_account?c=`: the set-password form, or why the link does not work.
 pub async fn confirm(
     State(state): State<AppState>,
-    jar: CookieJar,
     Query(query): Query<ConfirmQuery>,
 ) -> Result<Response, WebError> {
-    let presented = SecretDigest::of(query.c.as_deref().unwrap_or("").trim());
-    let activation = state.store.activation().await?;
-    let activation = activation
-        .filter(|a| a.code.matches(&presented))
+    let code = query.c.trim();
+    let user = state
+        .store
+        .check_activation(&SecretDigest::of(code), clock::now())
+        .await?
+        .map_err(refused)?;
+    let user = state
+        .store
+        .user(user)
+        .await?
         .ok_or(WebError::ActivationInvalid)?;
-    if activation.used {
-        return Err(WebError::ActivationUsed);
-    }
-    let now = clock::now();
-    if now >= activation.expires_at {
-        return Err(WebError::ActivationExpired);
-    }
-    if !state.store.use_activation(now).await? {
-        return Err(WebError::ActivationUsed);
-    }
-    let user = state.store.user(activation.user).await?;
-    let user = user.ok_or(WebError::ActivationInvalid)?;
-    let jar = session::open(&state, jar, &user, Area::Admin, true).await?;
-    tracing::info!(user = user.username.as_str(), "activation link used");
-    Ok((jar, Redirect::to("/admin/set-password")).into_response())
-}
-
-pub async fn password_form(
-    State(state): State<AppState>,
-    ActivationSession(session): ActivationSession,
-) -> Markup {
-    set_password_page(
-        session.user.username.as_str(),
-        &session.csrf_token(&state),
-        None,
-    )
+    Ok(set_password_page(user.username.as_str(), code, None).into_response())
 }
 
 #[derive(Default, Deserialize)]
 #[serde(default)]
 pub struct PasswordForm {
+    c: String,
     password: String,
     password_confirmation: String,
-    csrf_token: String,
 }
 
+/// `POST /confirm_account`: with a valid code and an acceptable password, the password is saved,
+/// the code spent and the admin signed in to the panel.
 pub async fn save_password(
     State(state): State<AppState>,
-    ActivationSession(session): ActivationSession,
+    jar: CookieJar,
     Form(input): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
-    session.check_csrf(&state, &input.csrf_token)?;
+    let code = input.c.trim();
+    let presented = SecretDigest::of(code);
+    let user = state
+        .store
+        .check_activation(&presented, clock::now())
+        .await?
+        .map_err(refused)?;
+    let user = state
+        .store
+        .user(user)
+        .await?
+        .ok_or(WebError::ActivationInvalid)?;
     let password = match NewPassword::parse_confirmed(&input.password, &input.password_confirmation)
     {
         Ok(password) => password,
         Err(problem) => {
-            let username = session.user.username.as_str();
-            let page = set_password_page(username, &session.csrf_token(&state), Some(&problem));
+            let page = set_password_page(user.username.as_str(), code, Some(&problem));
             return Ok((StatusCode::BAD_REQUEST, page).into_response());
         }
     };
-    accounts::set_password(&state, &session.user, password)
-        .await
-        .map_err(anyhow::Error::from)?;
-    state.store.password_set_in_session(&session.token).await?;
+    let hash = password::hash(password).await?;
+    state
+        .store
+        .activate(&presented, &hash, clock::now())
+        .await?
+        .map_err(refused)?;
+    let jar = session::open(&state, jar, &user, Area::Admin).await?;
     tracing::info!(
-        user = session.user.username.as_str(),
-        "password set after activation"
+        user = user.username.as_str(),
+        "password set with the activation link"
     );
-    Ok(Redirect::to("/admin/?done=password-saved").into_response())
+    Ok((jar, Redirect::to("/admin/?done=password-saved")).into_response())
 }
 
-fn set_password_page(username: &str, csrf_token: &str, error: Option<&str>) -> Markup {
+fn refused(refusal: ActivationRefusal) -> WebError {
+    match refusal {
+        ActivationRefusal::Invalid => WebError::ActivationInvalid,
+        ActivationRefusal::Used => WebError::ActivationUsed,
+        ActivationRefusal::Expired => WebError::ActivationExpired,
+    }
+}
+
+fn set_password_page(username: &str, code: &str, error: Option<&str>) -> Markup {
     page(
         "Set your password",
         "Admin panel",
@@ -108,8 +115,8 @@ fn set_password_page(username: &str, csrf_token: &str, error: Option<&str>) -> M
                 h1 { "Set your password" }
                 p { "Welcome, " strong { (username) } ". Choose the password you will use to sign in to the admin panel and the web inbox." }
                 @if let Some(error) = error { (notice(Tone::Error, error)) }
-                form.stack method="post" action="/admin/set-password" {
-                    (csrf_field(csrf_token))
+                form.stack method="post" action="/confirm_account" {
+                    input type="hidden" name="c" value=(code);
                     input type="hidden" name="username" autocomplete="username" value=(username);
                     label {
                         "New password"

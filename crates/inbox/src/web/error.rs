@@ -11,10 +11,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 pub enum WebError {
     #[error("sign-in required")]
     SignInRequired(Area),
-    #[error("the password must be set first")]
-    PasswordNotSet,
-    #[error("the password is already set")]
-    PasswordAlreadySet,
     #[error("the form's CSRF token is missing or wrong")]
     CsrfRejected,
     #[error("page not found")]
@@ -36,8 +32,6 @@ impl IntoResponse for WebError {
         let admin_login = Link::new("/admin/login", "Go to the sign-in page");
         let (status, title, text, link) = match self {
             Self::SignInRequired(area) => return Redirect::to(login_path(area)).into_response(),
-            Self::PasswordNotSet => return Redirect::to("/admin/set-password").into_response(),
-            Self::PasswordAlreadySet => return Redirect::to("/admin/").into_response(),
             Self::CsrfRejected => (
                 StatusCode::FORBIDDEN,
                 "This form has expired",

@@ -131,7 +131,7 @@ async fn submit(
             &input.username,
         ));
     }
-    let jar = session::open(state, jar, &user, area, false).await?;
+    let jar = session::open(state, jar, &user, area).await?;
     tracing::info!(
         user = user.username.as_str(),
         area = area.as_str(),

@@ -32,7 +32,10 @@ use axum::{middleware, Router};
 
 pub fn router() -> Router<AppState> {
     let pages = Router::new()
-        .route("/confirm_account", get(activation::confirm))
+        .route(
+            "/confirm_account",
+            get(activation::confirm).post(activation::save_password),
+        )
         .route("/admin", get(|| async { Redirect::to("/admin/") }))
         .route("/admin/", get(admin::panel))
         // get.chat's front-end links to its admin area at `/hub/`.
@@ -40,10 +43,9 @@ pub fn router() -> Router<AppState> {
         .route("/hub/", get(|| async { Redirect::to("/admin/") }))
         .route("/hub/{*rest}", get(|| async { Redirect::to("/admin/") }))
         // Its "Manage tags" link.
-        .route("/hub/main/tag/", get(|| async { Redirect::to("/admin/tags") }))
         .route(
-            "/admin/set-password",
-            get(activation::password_form).post(activation::save_password),
+            "/hub/main/tag/",
+            get(|| async { Redirect::to("/admin/tags") }),
         )
         .route(
             "/admin/login",

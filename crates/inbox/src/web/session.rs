@@ -2,8 +2,8 @@
 //! inbox are signed in to separately, as in get.chat.
 //!
 //! The cookie holds a random token; the database holds its SHA-256. Cookies are `HttpOnly`,
-//! `SameSite=Lax` (the activation link arrives from an e-mail, a cross-site navigation, and its
-//! redirect must carry the new session) and `Secure` when the public origin is https. A session
+//! `SameSite=Lax` (a link to the inbox from an e-mail or another site, a cross-site navigation,
+//! opens signed in) and `Secure` when the public origin is https. A session
 //! ends after 12 hours, or at sign-out.
 
 use super::csrf::{self, Binding};
@@ -43,7 +43,6 @@ fn cookie_name(area: Area) -> &'static str {
 pub struct WebSession {
     pub user: User,
     pub token: SecretDigest,
-    pub must_set_password: bool,
 }
 
 impl WebSession {
@@ -74,7 +73,6 @@ impl WebSession {
         Ok(Self {
             user: stored.user,
             token,
-            must_set_password: stored.must_set_password,
         })
     }
 }
@@ -85,14 +83,13 @@ pub async fn open(
     jar: CookieJar,
     user: &User,
     area: Area,
-    must_set_password: bool,
 ) -> Result<CookieJar, WebError> {
     let token = random_hex(32);
     let expires_at = clock::now() + LIFETIME_SECS;
     let digest = SecretDigest::of(&token);
     state
         .store
-        .open_session(&digest, user.id, area, must_set_password, expires_at)
+        .open_session(&digest, user.id, area, expires_at)
         .await?;
     let cookie = Cookie::build((cookie_name(area), token))
         .path("/")
@@ -124,24 +121,6 @@ impl FromRequestParts<AppState> for AdminSession {
         let session = WebSession::find(parts, state, Area::Admin).await?;
         if session.user.role != Role::Admin {
             return Err(WebError::SignInRequired(Area::Admin));
-        }
-        if session.must_set_password {
-            return Err(WebError::PasswordNotSet);
-        }
-        Ok(Self(session))
-    }
-}
-
-/// The admin who came through the activation link and has yet to choose a password.
-pub struct ActivationSession(pub WebSession);
-
-impl FromRequestParts<AppState> for ActivationSession {
-    type Rejection = WebError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
-        let session = WebSession::find(parts, state, Area::Admin).await?;
-        if !session.must_set_password {
-            return Err(WebError::PasswordAlreadySet);
         }
         Ok(Self(session))
     }

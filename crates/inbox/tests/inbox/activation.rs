@@ -4,35 +4,72 @@
 use crate::support::html::{csrf_token, expect_page, shows};
 use crate::support::instance::{time_now, ADMIN};
 use crate::support::web::{
-    activate, get_text, location, open_activation_link, save_password, sign_in,
+    activate, get_text, hidden_code, location, open_activation_link, save_password, sign_in,
 };
 use crate::support::{browser_client, token_for, Instance, Spec, PASSWORD};
 
 #[tokio::test]
-async fn the_link_signs_the_admin_in_and_moves_to_an_address_without_the_code() {
+async fn the_link_shows_the_password_form_and_looking_at_it_changes_nothing() {
+    let instance = Instance::start(Spec::default()).await;
+
+    let opened = open_activation_link(&instance).await;
+    assert_eq!(opened.status(), 200);
+    assert!(
+        opened.headers().get("set-cookie").is_none(),
+        "no session before a password"
+    );
+    assert_eq!(opened.headers()["referrer-policy"], "no-referrer");
+    let page = opened.text().await.unwrap();
+    assert!(shows(&page, "Set your password"));
+    assert!(shows(&page, "At least 10 characters."));
+    assert!(shows(&page, ">SAVE<"));
+    assert!(shows(&page, r#"action="/confirm_account""#));
+    for _ in 0..3 {
+        let again = open_activation_link(&instance).await;
+        assert_eq!(again.status(), 200, "a mail scanner's visit spends nothing");
+    }
+
+    let client = activate(&instance, PASSWORD).await;
+    let panel = get_text(&client, &instance, "/admin/?done=password-saved").await;
+    assert!(shows(&panel, "Your password is saved"));
+}
+
+#[tokio::test]
+async fn saving_signs_the_admin_in_with_a_session_cookie() {
     let instance = Instance::start(Spec::default()).await;
     let client = browser_client();
 
-    let opened = client.get(instance.activation_url()).send().await.unwrap();
+    let saved = save_password(&client, &instance, PASSWORD, PASSWORD).await;
 
-    assert_eq!(opened.status(), 303);
-    assert_eq!(location(&opened), "/admin/set-password");
-    let cookie = opened
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    assert_eq!(saved.status(), 303);
+    let cookie = saved.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("admin_session="), "{cookie}");
     for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(cookie.contains(flag), "{flag} in {cookie}");
     }
     assert!(!cookie.contains("Secure"), "http origin: {cookie}");
-    let page = get_text(&client, &instance, "/admin/set-password").await;
-    assert!(shows(&page, "Set your password"));
-    assert!(shows(&page, "At least 10 characters."));
-    assert!(shows(&page, ">SAVE<"));
+}
+
+#[tokio::test]
+async fn a_form_posted_without_the_links_code_sets_no_password() {
+    let instance = Instance::start(Spec::default()).await;
+
+    for code in ["", "a0a08b0e-f79c-4ec7-bbd4-a1697502bff0"] {
+        let posted = browser_client()
+            .post(instance.url("/confirm_account"))
+            .form(&[
+                ("c", code),
+                ("password", PASSWORD),
+                ("password_confirmation", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        expect_page(posted, 404, "Invalid link").await;
+    }
+
+    assert_eq!(token_for(&instance, ADMIN, PASSWORD).await.status(), 400);
+    assert_eq!(open_activation_link(&instance).await.status(), 200);
 }
 
 #[tokio::test]
@@ -108,20 +145,25 @@ async fn an_unknown_code_is_an_invalid_link() {
 async fn a_short_or_mismatched_password_is_explained_and_not_saved() {
     let instance = Instance::start(Spec::default()).await;
     let client = browser_client();
-    client.get(instance.activation_url()).send().await.unwrap();
 
     let short = save_password(&client, &instance, "short", "short").await;
-    expect_page(short, 400, "at least 10 characters").await;
+    let page = expect_page(short, 400, "at least 10 characters").await;
+    assert_eq!(
+        hidden_code(&page),
+        hidden_code(&open_activation_link(&instance).await.text().await.unwrap()),
+        "the form comes back with the code, to try again"
+    );
     let mismatch = save_password(&client, &instance, PASSWORD, "another password").await;
     expect_page(mismatch, 400, "The two passwords do not match.").await;
 
     let panel = client.get(instance.url("/admin/")).send().await.unwrap();
     assert_eq!(
         location(&panel),
-        "/admin/set-password",
+        "/admin/login",
         "no panel before a password"
     );
     assert_eq!(token_for(&instance, ADMIN, PASSWORD).await.status(), 400);
+    activate(&instance, PASSWORD).await;
 }
 
 #[tokio::test]
@@ -144,4 +186,58 @@ async fn a_new_code_in_a_rewritten_bootstrap_file_can_be_used_once_more() {
             .status(),
         200
     );
+}
+
+#[tokio::test]
+async fn a_fresher_link_replaces_an_unused_one() {
+    let instance = Instance::start(Spec::default()).await;
+    let old_code = instance.activation_code.clone();
+    let rewritten = Spec {
+        activation_round: 2,
+        ..instance.spec.clone()
+    };
+
+    let instance = instance.restart_with(rewritten).await;
+
+    let old_link = instance.url(&format!("/confirm_account?c={old_code}"));
+    let old = browser_client().get(old_link).send().await.unwrap();
+    expect_page(old, 404, "Invalid link").await;
+    activate(&instance, PASSWORD).await;
+}
+
+#[tokio::test]
+async fn of_two_saves_with_one_link_only_the_first_sets_the_password() {
+    let instance = Instance::start(Spec::default()).await;
+    let (first, second) = (browser_client(), browser_client());
+
+    let (a, b) = tokio::join!(
+        save_password(
+            &first,
+            &instance,
+            "the first password",
+            "the first password"
+        ),
+        save_password(
+            &second,
+            &instance,
+            "the second password",
+            "the second password"
+        ),
+    );
+
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [303, 410]);
+    let winner = if a.status() == 303 {
+        "the first password"
+    } else {
+        "the second password"
+    };
+    let loser = if a.status() == 303 {
+        "the second password"
+    } else {
+        "the first password"
+    };
+    assert_eq!(token_for(&instance, ADMIN, winner).await.status(), 200);
+    assert_eq!(token_for(&instance, ADMIN, loser).await.status(), 400);
 }

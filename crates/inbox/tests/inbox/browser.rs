@@ -12,8 +12,6 @@ use fantoccini::{Client, Locator};
 async fn activate_in_browser(client: &Client, activation_url: &str) {
     client.goto(activation_url).await.unwrap();
     wait_for(client, "input[name=password_confirmation]").await;
-    let path = path_of(client).await;
-    assert_eq!(path, "/admin/set-password", "the code left the address bar");
     screenshot(client, "01-set-password").await;
     type_into(client, "input[name=password]", PASSWORD).await;
     type_into(client, "input[name=password_confirmation]", PASSWORD).await;

@@ -2,7 +2,7 @@
 
 use crate::support::html::{csrf_token, expect_page, shows};
 use crate::support::instance::{ADMIN, CONFIGURATOR};
-use crate::support::web::{activate, get_text, location, open_activation_link, sign_in};
+use crate::support::web::{activate, get_text, location, save_password, sign_in};
 use crate::support::{browser_client, Instance, Spec, PASSWORD};
 use serde_json::json;
 
@@ -236,7 +236,7 @@ async fn cookies_are_secure_when_the_public_origin_is_https() {
     })
     .await;
 
-    let opened = open_activation_link(&instance).await;
+    let opened = save_password(&browser_client(), &instance, PASSWORD, PASSWORD).await;
 
     let cookie = opened
         .headers()
