@@ -133,6 +133,23 @@ pub fn chat_resolved(
     }})
 }
 
+/// A group of agents as `groups/` answers it: get.chat's Group (`id`, `name`) with its members.
+pub fn group_with_members(group: &crate::store::Group, members: &[User]) -> Value {
+    json!({
+        "id": group.id.0,
+        "name": group.name,
+        "users": members.iter().map(user).collect::<Vec<_>>(),
+    })
+}
+
+/// The admin's team settings as `settings/team/` answers them.
+pub fn team_settings(settings: &crate::store::TeamSettings) -> Value {
+    json!({
+        "agent_chat_visibility": settings.agent_chat_visibility.as_str(),
+        "auto_assign_group": settings.auto_assign_group.map(|g| g.0),
+    })
+}
+
 /// get.chat's Template from 360Dialog's `waba_templates` entry.
 pub fn template(waba: &Value) -> Value {
     let field = |key: &str| waba.get(key).cloned().unwrap_or(Value::Null);

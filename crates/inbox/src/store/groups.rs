@@ -3,9 +3,10 @@
 use super::users::{user_from_row, USER_COLUMNS};
 use super::Store;
 use crate::clock::UnixSeconds;
-use crate::domain::{Role, User, UserId};
+use crate::domain::{Role, User, UserId, WaId};
 use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct GroupId(pub i64);
@@ -33,6 +34,11 @@ impl GroupName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether two names are the same group: names are unique regardless of case.
+    pub fn same_as(&self, other: &str) -> bool {
+        self.0.to_lowercase() == other.to_lowercase()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +51,9 @@ pub struct Group {
 pub enum GroupError {
     #[error("A group with this name already exists.")]
     NameTaken,
+    /// A member named does not exist or is not a person (never `NoGroup`).
+    #[error(transparent)]
+    Members(MembershipError),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -54,11 +63,19 @@ pub enum MembershipError {
     #[error("no such group")]
     NoGroup,
     #[error("There is no such user.")]
-    NoUser,
+    NoUser(UserId),
     #[error("The configurator cannot be a member of a group.")]
-    NotAPerson,
+    NotAPerson(UserId),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+}
+
+/// What a change of a group sets; `None` keeps what it has.
+#[derive(Debug, Default)]
+pub struct GroupChange {
+    pub name: Option<GroupName>,
+    /// The group's members from now on.
+    pub members: Option<Vec<UserId>>,
 }
 
 impl From<sqlx::Error> for GroupError {
@@ -66,6 +83,21 @@ impl From<sqlx::Error> for GroupError {
         match e {
             sqlx::Error::Database(d) if d.is_unique_violation() => Self::NameTaken,
             e => Self::Other(e.into()),
+        }
+    }
+}
+
+impl From<sqlx::Error> for MembershipError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Other(e.into())
+    }
+}
+
+impl From<MembershipError> for GroupError {
+    fn from(e: MembershipError) -> Self {
+        match e {
+            MembershipError::Other(e) => Self::Other(e),
+            e => Self::Members(e),
         }
     }
 }
@@ -99,14 +131,56 @@ impl Store {
         name: &GroupName,
         now: UnixSeconds,
     ) -> Result<Group, GroupError> {
+        self.create_group_with_members(name, &[], now).await
+    }
+
+    /// A new group with these members (people of the team).
+    pub async fn create_group_with_members(
+        &self,
+        name: &GroupName,
+        members: &[UserId],
+        now: UnixSeconds,
+    ) -> Result<Group, GroupError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        refuse_taken_name(&mut tx, name, None).await?;
         let row = sqlx::query(
             "INSERT INTO agent_groups (name, created_at) VALUES (?, ?) RETURNING id, name",
         )
         .bind(name.as_str())
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
-        Ok(group_from_row(&row))
+        let group = group_from_row(&row);
+        replace_members(&mut tx, group.id, members).await?;
+        tx.commit().await?;
+        Ok(group)
+    }
+
+    /// Renames the group and/or replaces its members; `None` if there is no such group.
+    pub async fn change_group(
+        &self,
+        id: GroupId,
+        change: &GroupChange,
+    ) -> Result<Option<Group>, GroupError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(name) = &change.name {
+            refuse_taken_name(&mut tx, name, Some(id)).await?;
+        }
+        let row = sqlx::query(
+            "UPDATE agent_groups SET name = COALESCE(?, name) WHERE id = ? RETURNING id, name",
+        )
+        .bind(change.name.as_ref().map(GroupName::as_str))
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        if let Some(members) = &change.members {
+            replace_members(&mut tx, id, members).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(group_from_row(&row)))
     }
 
     /// The renamed group, or `None` if there is no such group.
@@ -115,21 +189,76 @@ impl Store {
         id: GroupId,
         name: &GroupName,
     ) -> Result<Option<Group>, GroupError> {
-        let row = sqlx::query("UPDATE agent_groups SET name = ? WHERE id = ? RETURNING id, name")
-            .bind(name.as_str())
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(group_from_row))
+        let change = GroupChange {
+            name: Some(name.clone()),
+            members: None,
+        };
+        self.change_group(id, &change).await
     }
 
-    /// Deletes the group: its chats keep their user but lose the group. False if there was none.
-    pub async fn delete_group(&self, id: GroupId) -> anyhow::Result<bool> {
+    /// Deletes the group. Its chats keep their user but lose the group, and round-robin stops if
+    /// it went to this group. The chats it leaves, or `None` if there was no such group.
+    pub async fn delete_group(&self, id: GroupId) -> anyhow::Result<Option<Vec<WaId>>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let chats: Vec<String> = sqlx::query_scalar(
+            "SELECT wa_id FROM chats WHERE assigned_group_id = ? ORDER BY wa_id",
+        )
+        .bind(id.0)
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE chats SET assigned_group_id = NULL WHERE assigned_group_id = ?")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE team_settings SET auto_assign_group_id = NULL WHERE auto_assign_group_id = ?",
+        )
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
         let done = sqlx::query("DELETE FROM agent_groups WHERE id = ?")
             .bind(id.0)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        tx.commit().await?;
+        let chats = chats
+            .iter()
+            .map(|raw| WaId::parse(raw).ok_or_else(|| anyhow::anyhow!("stored wa_id {raw:?}")))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Some(chats))
+    }
+
+    /// The members of each of these groups, oldest user first; a group without any is absent.
+    pub async fn members_of_groups(
+        &self,
+        groups: &[GroupId],
+    ) -> anyhow::Result<HashMap<GroupId, Vec<User>>> {
+        let mut members: HashMap<GroupId, Vec<User>> = HashMap::new();
+        if groups.is_empty() {
+            return Ok(members);
+        }
+        let columns = USER_COLUMNS
+            .split(", ")
+            .map(|c| format!("u.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT m.group_id, {columns} FROM group_members m \
+             JOIN users u ON u.id = m.user_id WHERE m.group_id IN ("
+        ));
+        let mut ids = query.separated(", ");
+        for group in groups {
+            ids.push_bind(group.0);
+        }
+        query.push(") ORDER BY m.group_id, u.id");
+        for row in query.build().fetch_all(&self.pool).await? {
+            let group = GroupId(row.get("group_id"));
+            members.entry(group).or_default().push(user_from_row(&row)?);
+        }
+        Ok(members)
     }
 
     /// The group's members, oldest user first.
@@ -150,29 +279,20 @@ impl Store {
         group: GroupId,
         user: UserId,
     ) -> Result<(), MembershipError> {
-        if self.group(group).await?.is_none() {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if !group_exists(&mut tx, group).await? {
             return Err(MembershipError::NoGroup);
         }
-        match self.user(user).await? {
-            None => return Err(MembershipError::NoUser),
-            Some(u) if u.role == Role::Configurator => return Err(MembershipError::NotAPerson),
-            Some(_) => {}
-        }
-        // The user may be deleted between the check and the insert: the foreign key says so.
-        let inserted = sqlx::query(
+        check_person(&mut tx, user).await?;
+        sqlx::query(
             "INSERT INTO group_members (group_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
         )
         .bind(group.0)
         .bind(user.0)
-        .execute(&self.pool)
-        .await;
-        match inserted {
-            Ok(_) => Ok(()),
-            Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
-                Err(MembershipError::NoUser)
-            }
-            Err(e) => Err(anyhow::Error::from(e).into()),
-        }
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// False if the user was not a member.
@@ -215,4 +335,65 @@ pub(crate) fn group_from_row(row: &SqliteRow) -> Group {
         id: GroupId(row.get("id")),
         name: row.get("name"),
     }
+}
+
+/// Another group with the same name in any case is taken (NOCASE in the table covers ASCII only).
+async fn refuse_taken_name(
+    conn: &mut SqliteConnection,
+    name: &GroupName,
+    except: Option<GroupId>,
+) -> Result<(), GroupError> {
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM agent_groups WHERE id IS NOT ?")
+        .bind(except.map(|id| id.0))
+        .fetch_all(conn)
+        .await?;
+    if names.iter().any(|other| name.same_as(other)) {
+        return Err(GroupError::NameTaken);
+    }
+    Ok(())
+}
+
+async fn group_exists(conn: &mut SqliteConnection, id: GroupId) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM agent_groups WHERE id = ?)")
+        .bind(id.0)
+        .fetch_one(conn)
+        .await
+}
+
+/// A member must be a person of the team: an admin or an agent, not the configurator.
+async fn check_person(conn: &mut SqliteConnection, user: UserId) -> Result<(), MembershipError> {
+    let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = ?")
+        .bind(user.0)
+        .fetch_optional(conn)
+        .await?;
+    match role.as_deref() {
+        None => Err(MembershipError::NoUser(user)),
+        Some(role) if role == Role::Configurator.as_str() => Err(MembershipError::NotAPerson(user)),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The group's members become exactly these people (the group exists).
+async fn replace_members(
+    conn: &mut SqliteConnection,
+    group: GroupId,
+    members: &[UserId],
+) -> Result<(), MembershipError> {
+    for user in members {
+        check_person(conn, *user).await?;
+    }
+    sqlx::query("DELETE FROM group_members WHERE group_id = ?")
+        .bind(group.0)
+        .execute(&mut *conn)
+        .await?;
+    for user in members {
+        sqlx::query(
+            "INSERT INTO group_members (group_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(group.0)
+        .bind(user.0)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

@@ -28,7 +28,7 @@ pub use chat_taggings::{
 };
 pub use chats::{ChatFilter, ChatRecord};
 pub use conversation::{NewOutgoing, Recorded};
-pub use groups::{Group, GroupError, GroupId, GroupName, MembershipError};
+pub use groups::{Group, GroupChange, GroupError, GroupId, GroupName, MembershipError};
 pub use instance::{D360Settings, InstanceRecord, PlatformOwned};
 pub use media::MediaRecord;
 pub use messages::{MessageFilter, MessageRecord};
@@ -36,7 +36,7 @@ pub use outbox::OutboxItem;
 pub use saved_responses::SavedResponse;
 pub use sessions::{Area, StoredSession};
 pub use tags::{TagChange, TagWriteError};
-pub use team_settings::{ChatVisibility, TeamSettings};
+pub use team_settings::{ChatVisibility, TeamSettings, TeamSettingsChange, TeamSettingsError};
 pub use users::InsertUserError;
 pub use visibility::ChatScope;
 

@@ -41,7 +41,57 @@ pub struct TeamSettings {
     pub last_auto_assigned_user: Option<UserId>,
 }
 
+/// What a change of the team settings sets; `None` keeps the stored value.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TeamSettingsChange {
+    pub agent_chat_visibility: Option<ChatVisibility>,
+    /// `Some(None)` turns round-robin off.
+    pub auto_assign_group: Option<Option<GroupId>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TeamSettingsError {
+    #[error("There is no such group.")]
+    NoGroup(GroupId),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for TeamSettingsError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Other(e.into())
+    }
+}
+
 impl Store {
+    /// Applies every field of the change, or none of them; the settings as they are now.
+    pub async fn change_team_settings(
+        &self,
+        change: TeamSettingsChange,
+    ) -> Result<TeamSettings, TeamSettingsError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(visibility) = change.agent_chat_visibility {
+            sqlx::query("UPDATE team_settings SET agent_chat_visibility = ? WHERE id = 1")
+                .bind(visibility.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(group) = change.auto_assign_group {
+            let done = sqlx::query(
+                "UPDATE team_settings SET auto_assign_group_id = ?1 WHERE id = 1
+                 AND (?1 IS NULL OR EXISTS (SELECT 1 FROM agent_groups WHERE id = ?1))",
+            )
+            .bind(group.map(|g| g.0))
+            .execute(&mut *tx)
+            .await?;
+            if let (0, Some(group)) = (done.rows_affected(), group) {
+                return Err(TeamSettingsError::NoGroup(group));
+            }
+        }
+        tx.commit().await?;
+        Ok(self.team_settings().await?)
+    }
+
     pub async fn team_settings(&self) -> anyhow::Result<TeamSettings> {
         let row = sqlx::query(
             "SELECT agent_chat_visibility, auto_assign_group_id, last_auto_assigned_user_id
