@@ -1,4 +1,5 @@
 use super::AccountError;
+use crate::api::views;
 use crate::clock;
 use crate::domain::{Email, FieldErrors, NewPassword, Role, User, UserId, Username};
 use crate::password;
@@ -61,8 +62,11 @@ pub async fn remove_user(state: &AppState, acting: &User, id: UserId) -> Result<
     if target.role == Role::Configurator {
         return Err(AccountError::CannotDeleteConfigurator);
     }
-    if !state.store.delete_user(id).await? {
-        return Err(AccountError::NotFound);
+    let unassigned = state.store.delete_user(id, acting).await?;
+    let unassigned = unassigned.ok_or(AccountError::NotFound)?;
+    // The chats the user handled are nobody's now: every client hears of each.
+    for event in &unassigned {
+        state.push.getchat_webhook(views::chat_assignment(event));
     }
     tracing::info!(
         user = target.username.as_str(),

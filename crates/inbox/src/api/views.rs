@@ -3,7 +3,10 @@
 use crate::clock;
 use crate::domain::{Role, Tag, User};
 use crate::provision::Identity;
-use crate::store::{ChatRecord, MessageRecord, Tagging, TaggingEvent};
+use crate::store::{
+    AssignedUser, Assignment, AssignmentEvent, ChatRecord, Group, MessageRecord, Tagging,
+    TaggingEvent,
+};
 use serde_json::{json, Value};
 
 /// get.chat's User, with this instance's own fields (`role`, `is_active`, `date_joined`) kept
@@ -80,8 +83,8 @@ pub fn chat(chat: &ChatRecord, identity: &Identity) -> Value {
         "is_resolved": chat.resolved_at.is_some(),
         "resolved_at": chat.resolved_at,
         "last_message": chat.last_message.as_ref().map(|m| message(m, identity)),
-        "assigned_to_user": null,
-        "assigned_group": null,
+        "assigned_to_user": chat.assigned_user.as_ref().map(user),
+        "assigned_group": chat.assigned_group.as_ref().map(group),
         "tags": chat.tags.iter().map(chat_tag).collect::<Vec<_>>(),
     })
 }
@@ -114,6 +117,62 @@ pub fn tagging_event(event: &TaggingEvent) -> Value {
         "done_by": event.done_by.as_ref().map(user),
         "timestamp": event.timestamp,
     })
+}
+
+/// get.chat's Group as a chat carries it.
+pub fn group(group: &Group) -> Value {
+    json!({"id": group.id.0, "name": group.name})
+}
+
+/// get.chat's ChatAssignment: ids, not objects.
+pub fn assignment(wa_id: &str, assignment: &Assignment) -> Value {
+    json!({
+        "wa_id": wa_id,
+        "assigned_to_user": assignment.user.map(|u| u.0),
+        "assigned_group": assignment.group.map(|g| g.0),
+    })
+}
+
+/// A line of a chat's assignment history as get.chat's clients read it: what was set
+/// (`assigned_to_user_set`, `assigned_group_set`) and what was cleared, by whom (`done_by`, `null`
+/// for the instance's own round-robin). Beside it, this instance's own fields name the assignment
+/// before and after by id, and whether it was automatic.
+pub fn assignment_event(event: &AssignmentEvent) -> Value {
+    let set_user = event.to_user.as_ref().filter(|_| event.user_changed());
+    let set_group = event.to_group.as_ref().filter(|_| event.group_changed());
+    json!({
+        "id": event.id,
+        "wa_id": event.wa_id,
+        "done_by": event.done_by.as_ref().map(user),
+        "assigned_to_user_set": set_user.map(assigned_user),
+        "assigned_group_set": set_group.map(group),
+        "assigned_to_user_was_cleared": event.user_changed() && event.to_user.is_none(),
+        "assigned_group_was_cleared": event.group_changed() && event.to_group.is_none(),
+        "assigned_to_user": event.to_user.as_ref().map(|u| u.id.0),
+        "assigned_group": event.to_group.as_ref().map(|g| g.id.0),
+        "previous_assigned_to_user": event.from_user.as_ref().map(|u| u.id.0),
+        "previous_assigned_group": event.from_group.as_ref().map(|g| g.id.0),
+        "automatic": event.automatic,
+        "timestamp": event.timestamp,
+    })
+}
+
+/// The push payload of an assignment change.
+pub fn chat_assignment(event: &AssignmentEvent) -> Value {
+    json!({ "chat_assignment": assignment_event(event) })
+}
+
+/// A user an event names: as they are now, or by the name they had if deleted since.
+fn assigned_user(assigned: &AssignedUser) -> Value {
+    match &assigned.current {
+        Some(current) => user(current),
+        None => json!({
+            "id": assigned.id.0,
+            "username": assigned.username,
+            "first_name": "",
+            "last_name": "",
+        }),
+    }
 }
 
 /// The push payload of a chat resolved or opened again; `done_by` is `None` when the customer's

@@ -42,6 +42,9 @@ pub async fn receive(
         let reopened = views::chat_resolved(wa_id.as_str(), None, None, clock::now());
         state.push.getchat_webhook(reopened);
     }
+    for event in &recorded.assigned {
+        state.push.getchat_webhook(views::chat_assignment(event));
+    }
     fetch_in_background(
         &state,
         recorded.new_media.into_iter().map(|m| m.id).collect(),

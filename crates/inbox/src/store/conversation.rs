@@ -1,6 +1,7 @@
 //! Writes that change a conversation: new messages either way and the statuses of ours. One
 //! transaction per webhook body or send, so a crash keeps all of it or none.
 
+use super::assignment::{self, AssignmentEvent};
 use super::Store;
 use crate::domain::whatsapp::{DeliveryStatus, InboundBatch, MediaRef, StatusUpdate};
 use crate::domain::{UserId, WaId};
@@ -18,6 +19,8 @@ pub struct Recorded {
     pub statuses_kept: usize,
     /// Resolved chats that a new customer message opened again.
     pub reopened: Vec<WaId>,
+    /// Conversations that started and were assigned round-robin.
+    pub assigned: Vec<AssignmentEvent>,
 }
 
 /// An outgoing message, before 360Dialog has accepted it.
@@ -106,7 +109,13 @@ async fn record_batch(
             .fetch_optional(&mut *tx)
             .await?;
         let Some(id) = inserted else { continue };
+        let first_inbound = first_inbound(tx, &message.from).await?;
         touch_chat(tx, &message.from, id, message.timestamp, true).await?;
+        if first_inbound {
+            if let Some(event) = assignment::auto_assign(tx, &message.from).await? {
+                recorded.assigned.push(event);
+            }
+        }
         if reopen(tx, &message.from).await? {
             recorded.reopened.push(message.from.clone());
         }
@@ -155,6 +164,16 @@ async fn ensure_chat(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Whether the customer has not written in this chat before: their message starts a
+/// conversation.
+async fn first_inbound(conn: &mut SqliteConnection, wa_id: &WaId) -> anyhow::Result<bool> {
+    let first = sqlx::query_scalar("SELECT last_inbound_at IS NULL FROM chats WHERE wa_id = ?")
+        .bind(wa_id.as_str())
+        .fetch_optional(conn)
+        .await?;
+    Ok(first.unwrap_or(false))
 }
 
 /// A new message in the chat: the newest one shows in the list, and a customer's opens the

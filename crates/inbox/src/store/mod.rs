@@ -1,6 +1,7 @@
 //! All SQL of the instance, over one SQLite file in WAL mode.
 
 pub(crate) mod activation;
+mod assignment;
 mod business_profile;
 mod chat_taggings;
 mod chats;
@@ -23,6 +24,10 @@ pub(crate) mod users;
 mod visibility;
 
 pub use activation::{Activation, ActivationRefusal};
+pub use assignment::{
+    AssignError, Assigned, AssignedUser, Assignment, AssignmentChange, AssignmentEvent,
+    AssignmentEventFilter,
+};
 pub use chat_taggings::{
     TagOutcome, Tagging, TaggingAction, TaggingError, TaggingEvent, TaggingEventFilter,
 };

@@ -1,5 +1,6 @@
 //! Users, and the seat count that limits them.
 
+use super::assignment::{self, AssignmentEvent};
 use super::Store;
 use crate::clock::UnixSeconds;
 use crate::domain::{Email, Role, SeatLimit, User, UserId, Username};
@@ -96,13 +97,24 @@ impl Store {
         Ok((count, users))
     }
 
-    /// Deletes the user with its tokens and sessions; false if there was none.
-    pub async fn delete_user(&self, id: UserId) -> anyhow::Result<bool> {
+    /// Deletes the user with its tokens and sessions, taking them off every chat assigned to
+    /// them first (each in that chat's history, done by `by`); `None` if there was no such user.
+    pub async fn delete_user(
+        &self,
+        id: UserId,
+        by: &User,
+    ) -> anyhow::Result<Option<Vec<AssignmentEvent>>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let unassigned = assignment::unassign_user(&mut tx, id, by).await?;
         let done = sqlx::query("DELETE FROM users WHERE id = ?")
             .bind(id.0)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        tx.commit().await?;
+        Ok(Some(unassigned))
     }
 
     pub async fn set_password_hash(&self, id: UserId, password_hash: &str) -> anyhow::Result<()> {

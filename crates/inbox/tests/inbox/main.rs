@@ -12,6 +12,7 @@ mod process;
 mod push;
 mod sign_in;
 mod support;
+mod team_assignment;
 mod team_extras;
 mod team_tags;
 mod team_tags_admin;
