@@ -169,9 +169,11 @@ async fn the_history_says_who_changed_what_from_what_newest_first() {
     );
     customer_writes(&instance, CARLA, "wamid.H1").await;
 
-    // ana takes the free chat, the admin gives it to bo in Sales, then takes bo off it; the same
-    // assignment again changes nothing and is not in the history.
-    assign(&ana_api, CARLA, json!({"assigned_to_user": ana})).await;
+    // ana takes the free chat (get.chat's web app sends the ids of its menus as strings), the
+    // admin gives it to bo in Sales, then takes bo off it; the same assignment again changes
+    // nothing and is not in the history.
+    let take = json!({"wa_id": CARLA, "assigned_to_user": ana.to_string(), "assigned_group": null});
+    assert_eq!(assign(&ana_api, CARLA, take).await.0, 200);
     let to_bo = json!({"assigned_to_user": bo, "assigned_group": sales});
     assign(&boss, CARLA, to_bo.clone()).await;
     assert_eq!(assign(&boss, CARLA, to_bo).await.0, 200);
