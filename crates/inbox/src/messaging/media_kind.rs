@@ -74,6 +74,12 @@ impl MediaKind {
         }
     }
 
+    /// Whether a message of this kind may have a caption (the Cloud API's media object takes
+    /// `caption` for images, videos and documents only).
+    pub fn takes_caption(self) -> bool {
+        matches!(self, Self::Image | Self::Video | Self::Document)
+    }
+
     /// The Cloud API's message `type`, also the name of the message's media object.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -1,6 +1,7 @@
 //! WhatsApp through 360Dialog: the inbound webhook, the outbox sender, the messaging client,
 //! received media and the template synchronisation.
 
+pub mod chat_actions;
 pub mod d360;
 pub mod fetch;
 pub mod inbound;
@@ -11,6 +12,7 @@ pub mod recorder;
 pub mod send;
 pub mod served_media;
 pub mod templates;
+pub mod uploads;
 
 use d360::D360Client;
 use media_files::MediaFiles;

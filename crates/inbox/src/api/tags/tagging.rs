@@ -8,8 +8,9 @@ use crate::api::pagination::{Page, PageQuery};
 use crate::api::query::{seconds, wa_id_in_path};
 use crate::api::views;
 use crate::domain::{FieldErrors, TagId, User, WaId};
+use crate::messaging::chat_actions;
 use crate::state::AppState;
-use crate::store::{TagOutcome, Tagging, TaggingError, TaggingEvent, TaggingEventFilter};
+use crate::store::{TagOutcome, Tagging, TaggingError, TaggingEventFilter};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
@@ -39,10 +40,9 @@ async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (tag, wa_id) = tagging_fields(&body)?;
     let wa_id = visible_chat(&state, &user, &wa_id).await?;
-    let outcome = state.store.tag_chat(&wa_id, tag, &user).await;
+    let outcome = chat_actions::tag(&state, &user, &wa_id, tag).await;
     match outcome {
-        Ok(TagOutcome::Added(tagging, event)) => {
-            publish(&state, &event);
+        Ok(TagOutcome::Added(tagging, _)) => {
             Ok((StatusCode::CREATED, Json(tagging_view(&tagging))))
         }
         Ok(TagOutcome::AlreadyTagged(tagging)) => {
@@ -65,8 +65,8 @@ async fn destroy(
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let tagging = state.store.tagging(id).await?.ok_or(ApiError::NotFound)?;
     visible_chat(&state, &user, &tagging.wa_id).await?;
-    let removed = state.store.remove_tagging(id, &user).await?;
-    publish(&state, &removed.ok_or(ApiError::NotFound)?);
+    let removed = chat_actions::untag(&state, &user, id).await?;
+    removed.ok_or(ApiError::NotFound)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -109,12 +109,6 @@ async fn events(
 /// get.chat's answer to a tagging: its id, the tag's id and the chat's number.
 fn tagging_view(tagging: &Tagging) -> Value {
     json!({"id": tagging.id, "tag": tagging.tag.id.0, "chat": tagging.wa_id})
-}
-
-fn publish(state: &AppState, event: &TaggingEvent) {
-    state
-        .push
-        .getchat_webhook(json!({"chat_tagging": views::tagging_event(event)}));
 }
 
 /// The chat of this number, if it exists and the user may see it; otherwise not found.

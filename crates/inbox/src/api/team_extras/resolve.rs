@@ -6,7 +6,7 @@ use super::fields::required_bool;
 use crate::api::extract::{Agent, ApiJson};
 use crate::api::query::wa_id_in_path;
 use crate::api::{views, ApiError};
-use crate::clock;
+use crate::messaging::chat_actions;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
@@ -24,29 +24,8 @@ pub async fn resolve(
         return Err(ApiError::NotFound);
     }
     let resolved = required_bool(&body, "resolved")?;
-    let before = state.store.chat(&wa_id).await?.ok_or(ApiError::NotFound)?;
-    let now = clock::now();
-    if !state
-        .store
-        .set_resolved(&wa_id, resolved.then_some(now))
+    let chat = chat_actions::set_resolved(&state, &user, &wa_id, resolved)
         .await?
-    {
-        return Err(ApiError::NotFound);
-    }
-    let chat = state.store.chat(&wa_id).await?.ok_or(ApiError::NotFound)?;
-    if before.resolved_at.is_some() != resolved {
-        state.push.getchat_webhook(views::chat_resolved(
-            &chat.wa_id,
-            chat.resolved_at,
-            Some(&user),
-            now,
-        ));
-        tracing::info!(
-            wa_id = wa_id.as_str(),
-            resolved,
-            by = user.username.as_str(),
-            "chat resolution changed"
-        );
-    }
+        .ok_or(ApiError::NotFound)?;
     Ok(Json(views::chat(&chat, &state.identity)))
 }
