@@ -54,6 +54,7 @@ pub async fn list(
         assigned_group,
         tag,
         viewer: Some(user),
+        ..ChatFilter::default()
     };
     listed(&state, &page, &filter, "chats", |c| {
         views::chat(c, &state.identity)

@@ -1,8 +1,8 @@
 //! Chats: one per customer, with the person's name, the newest message and the unread count.
 
-use super::messages::{message_from_row, MessageRecord, MESSAGE_COLUMNS};
 use super::chat_taggings::Tagging;
 use super::groups::{Group, GroupId};
+use super::messages::{message_from_row, MessageRecord, MESSAGE_COLUMNS};
 use super::search::{fts_query, like_pattern};
 use super::users::prefixed_user_from_row;
 use super::visibility::ChatScope;
@@ -42,6 +42,8 @@ pub struct ChatFilter {
     pub assigned_group: Option<GroupId>,
     /// Only chats with this tag (`chat_tag_id`).
     pub tag: Option<TagId>,
+    /// Only chats assigned to no user and no group.
+    pub unassigned: bool,
 }
 
 const CHAT_SELECT: &str = "SELECT c.wa_id, c.name, c.last_message_at, c.last_inbound_at, \
@@ -148,6 +150,9 @@ fn push_chat_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &ChatFilter) {
     if let Some(user) = filter.assigned_user {
         query.push(" AND c.assigned_user_id = ").push_bind(user.0);
     }
+    if filter.unassigned {
+        query.push(" AND c.assigned_user_id IS NULL AND c.assigned_group_id IS NULL");
+    }
     if let Some(group) = filter.assigned_group {
         query.push(" AND c.assigned_group_id = ").push_bind(group.0);
     }
@@ -191,12 +196,10 @@ fn chat_from_row(row: &SqliteRow) -> anyhow::Result<ChatRecord> {
             Some(_) => Some(prefixed_user_from_row(row, "au_")?),
             None => None,
         },
-        assigned_group: row
-            .get::<Option<i64>, _>("ag_id")
-            .map(|id| Group {
-                id: GroupId(id),
-                name: row.get("ag_name"),
-            }),
+        assigned_group: row.get::<Option<i64>, _>("ag_id").map(|id| Group {
+            id: GroupId(id),
+            name: row.get("ag_name"),
+        }),
         tags: Vec::new(),
     })
 }

@@ -1,13 +1,19 @@
-//! The list of conversations: search, the unread filter, one page of chats and the links to the
-//! pages around it. Its links all lead to `/inbox/`: a search closes the open conversation.
+//! The list of conversations: search, the unread, assignee and tag filters, one page of the chats
+//! the viewer may see and the links to the pages around it. Its links all lead to `/inbox/`: a
+//! search closes the open conversation.
 
 use super::bubble::Delivery;
-use super::list_query::{ListView, PAGE_SIZE};
+use super::list_query::{Assignee, ListView, PAGE_SIZE};
 use super::summary::preview;
+use super::team_marks::list_marks;
 use super::when;
+use crate::domain::{Tag, User};
 use crate::state::AppState;
 use crate::store::{ChatFilter, ChatRecord};
 use maud::{html, Markup};
+
+/// Tags the filter offers, in the store's order.
+pub const OFFERED_TAGS: u32 = 200;
 
 pub struct ChatList {
     pub view: ListView,
@@ -15,28 +21,38 @@ pub struct ChatList {
     pub chats: Vec<ChatRecord>,
     /// The conversation open beside the list.
     pub open: Option<String>,
+    /// Every tag, for the filter.
+    pub tags: Vec<Tag>,
 }
 
 impl ChatList {
+    /// The chats `viewer` may see (`Store::chat_visible_to`), as `view` narrows them.
     pub async fn load(
         state: &AppState,
+        viewer: &User,
         view: ListView,
         open: Option<String>,
     ) -> anyhow::Result<Self> {
         let filter = ChatFilter {
             search: Some(view.search.clone()).filter(|s| !s.is_empty()),
             unread: view.unread,
+            viewer: Some(viewer.clone()),
+            assigned_user: (view.assignee == Assignee::Me).then_some(viewer.id),
+            unassigned: view.assignee == Assignee::Nobody,
+            tag: view.tag,
             ..ChatFilter::default()
         };
         let (total, chats) = state
             .store
             .chats_page(&filter, PAGE_SIZE, view.offset)
             .await?;
+        let (_, tags) = state.store.tags_page(OFFERED_TAGS, 0).await?;
         Ok(Self {
             view,
             total,
             chats,
             open,
+            tags,
         })
     }
 
@@ -47,7 +63,7 @@ impl ChatList {
                 div.list-head {
                     h2 { "Conversations" }
                     form.search method="get" action="/inbox/" role="search" {
-                        @if view.unread { input type="hidden" name="unread" value="1"; }
+                        (hidden_filters(view, true))
                         input type="search" name="search" value=(view.search)
                             placeholder="Name, number or text" aria-label="Search conversations";
                         button.quiet type="submit" { "Search" }
@@ -55,6 +71,26 @@ impl ChatList {
                     nav.filters aria-label="Filter" {
                         (filter_link("All", !view.unread, &view.with_unread(false)))
                         (filter_link("Unread", view.unread, &view.with_unread(true)))
+                        (filter_link("Mine", view.assignee == Assignee::Me, &view.with_assignee(
+                            if view.assignee == Assignee::Me { Assignee::Anyone } else { Assignee::Me })))
+                        (filter_link("Unassigned", view.assignee == Assignee::Nobody, &view.with_assignee(
+                            if view.assignee == Assignee::Nobody { Assignee::Anyone } else { Assignee::Nobody })))
+                    }
+                    @if !self.tags.is_empty() || view.tag.is_some() {
+                        form.tag-filter method="get" action="/inbox/" {
+                            (hidden_filters(view, false))
+                            @if !view.search.is_empty() { input type="hidden" name="search" value=(view.search); }
+                            label {
+                                span.visually-hidden { "Tag" }
+                                select name="tag" data-autosubmit aria-label="Show only chats with this tag" {
+                                    option value="" { "Any tag" }
+                                    @for tag in &self.tags {
+                                        option value=(tag.id.0) selected[view.tag == Some(tag.id)] { (tag.name.as_str()) }
+                                    }
+                                }
+                            }
+                            button.quiet type="submit" { "Filter" }
+                        }
                     }
                 }
                 // Swapped by the page's script when something changes; the search stays.
@@ -92,6 +128,7 @@ impl ChatList {
                         }
                     }
                     @if name != &number { span.chat-number { (number) } }
+                    (list_marks(chat))
                     span.chat-line {
                         span.chat-preview {
                             @if let Some(Delivery::Failed(_)) = delivery {
@@ -109,7 +146,7 @@ impl ChatList {
     }
 
     fn empty(&self) -> Markup {
-        let filtered = !self.view.search.is_empty() || self.view.unread;
+        let filtered = self.view.is_filtered();
         html! {
             div.empty {
                 @if filtered {
@@ -139,6 +176,19 @@ impl ChatList {
                 }
             }
         }
+    }
+}
+
+/// The list's other filters as hidden fields of a form that sets one of them.
+fn hidden_filters(view: &ListView, with_tag: bool) -> Markup {
+    html! {
+        @if view.unread { input type="hidden" name="unread" value="1"; }
+        @match view.assignee {
+            Assignee::Me => { input type="hidden" name="assigned" value="mine"; }
+            Assignee::Nobody => { input type="hidden" name="assigned" value="unassigned"; }
+            Assignee::Anyone => {}
+        }
+        @if with_tag { @if let Some(tag) = view.tag { input type="hidden" name="tag" value=(tag.0); } }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::bubble::bubble;
 use super::chat_list::ChatList;
+use super::chat_team::TeamBar;
 use super::composer::{composer, template_form, Draft, TemplateChoice, OFFERED_TEMPLATES};
 use super::error::WebError;
 use super::inbox::inbox_frame;
@@ -11,15 +12,17 @@ use super::session::WebSession;
 use super::when;
 use crate::clock;
 use crate::domain::outgoing::Outgoing;
-use crate::domain::WaId;
+use crate::domain::{User, WaId};
 use crate::messaging::send::window_is_open;
 use crate::state::AppState;
-use crate::store::{ChatRecord, MessageFilter, MessageRecord};
+use crate::store::{ChatRecord, MessageFilter, MessageRecord, SavedResponse};
 use maud::{html, Markup};
 use serde_json::json;
 
 /// Messages a conversation shows: the newest ones.
 const SHOWN_MESSAGES: u32 = 50;
+/// Saved responses the composer offers, oldest first.
+const OFFERED_SAVED_RESPONSES: u32 = 100;
 
 pub struct ChatPage {
     pub chat: ChatRecord,
@@ -29,6 +32,7 @@ pub struct ChatPage {
     pub total_messages: u32,
     pub window_open: bool,
     pub templates: Vec<TemplateChoice>,
+    pub saved_responses: Vec<SavedResponse>,
     pub notice: Option<(Tone, String)>,
     pub draft: Draft,
     csrf_token: String,
@@ -40,19 +44,35 @@ pub fn wa_id_of(raw: &str) -> Result<WaId, WebError> {
     WaId::parse(raw).ok_or(WebError::NotFound)
 }
 
+/// The chat of the address, if it exists and `user` may see it; else the page is not found,
+/// the same answer for both (`Store::chat_visible_to`).
+pub async fn visible_chat(state: &AppState, user: &User, raw: &str) -> Result<WaId, WebError> {
+    let wa_id = wa_id_of(raw)?;
+    if !state.store.chat_visible_to(user, &wa_id).await?
+        || state.store.chat(&wa_id).await?.is_none()
+    {
+        return Err(WebError::NotFound);
+    }
+    Ok(wa_id)
+}
+
 impl ChatPage {
-    /// Opening the conversation counts as reading it: its messages are marked received.
+    /// Opening the conversation counts as reading it: its messages are marked received. A chat
+    /// the user may not see is not found.
     pub async fn load(
         state: &AppState,
         session: &WebSession,
         wa_id: &WaId,
         view: ListView,
     ) -> Result<Self, WebError> {
+        if !state.store.chat_visible_to(&session.user, wa_id).await? {
+            return Err(WebError::NotFound);
+        }
         if !state.store.mark_as_received(wa_id, i64::MAX).await? {
             return Err(WebError::NotFound);
         }
         let chat = state.store.chat(wa_id).await?.ok_or(WebError::NotFound)?;
-        let list = ChatList::load(state, view, Some(chat.wa_id.clone())).await?;
+        let list = ChatList::load(state, &session.user, view, Some(chat.wa_id.clone())).await?;
         let filter = MessageFilter {
             wa_id: Some(wa_id.clone()),
             ..MessageFilter::default()
@@ -69,6 +89,10 @@ impl ChatPage {
             let (_, all) = state.store.templates_page(OFFERED_TEMPLATES, 0).await?;
             all.iter().filter_map(TemplateChoice::of).collect()
         };
+        let (_, saved_responses) = state
+            .store
+            .saved_responses_page(OFFERED_SAVED_RESPONSES, 0)
+            .await?;
         Ok(Self {
             chat,
             list,
@@ -76,6 +100,7 @@ impl ChatPage {
             total_messages,
             window_open,
             templates,
+            saved_responses,
             notice: None,
             draft: Draft::default(),
             csrf_token: session.csrf_token(state),
@@ -101,6 +126,7 @@ impl ChatPage {
                         }
                         a.refresh href=(self.path()) title="Show new messages" { "Refresh" }
                     }
+                    (self.team_bar().render())
                     (self.messages())
                     div.chat-foot {
                         @if let Some((tone, text)) = &self.notice { (notice(*tone, text)) }
@@ -135,10 +161,28 @@ impl ChatPage {
         }
     }
 
+    fn team_bar(&self) -> TeamBar<'_> {
+        TeamBar {
+            chat: &self.chat,
+            tags: &self.list.tags,
+            base: self.base(),
+            list_query: self.list.view.query_string(),
+            csrf_token: &self.csrf_token,
+        }
+    }
+
     fn foot(&self) -> Markup {
-        let action = format!("{}/send{}", self.base(), self.list.view.query_string());
+        let list = self.list.view.query_string();
+        let action = format!("{}/send{list}", self.base());
         if self.window_open {
-            composer(&action, &self.csrf_token, &self.draft)
+            let attach = format!("{}/attach{list}", self.base());
+            composer(
+                &action,
+                &attach,
+                &self.csrf_token,
+                &self.draft,
+                &self.saved_responses,
+            )
         } else {
             template_form(&action, &self.csrf_token, &self.templates, &self.draft)
         }

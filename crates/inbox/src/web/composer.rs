@@ -1,8 +1,10 @@
-//! The foot of a conversation: a text composer while WhatsApp's 24-hour window is open, else the
-//! templates this simple form can send.
+//! The foot of a conversation: while WhatsApp's 24-hour window is open a text composer, the
+//! team's saved responses and a file to attach; else the templates this simple form can send.
 
 use super::layout::{csrf_field, notice, Tone};
 use super::summary::{clip, text_at};
+use crate::messaging::media_kind::MediaKind;
+use crate::store::SavedResponse;
 use serde_json::Value;
 
 use maud::{html, Markup};
@@ -70,20 +72,68 @@ impl TemplateChoice {
     }
 }
 
-pub fn composer(action: &str, csrf_token: &str, draft: &Draft) -> Markup {
+/// The text composer, and under it the saved responses and the attachment. Without a script
+/// a saved response is sent as it is; the page's script puts it in the text box to be edited.
+pub fn composer(
+    action: &str,
+    attach_action: &str,
+    csrf_token: &str,
+    draft: &Draft,
+    saved_responses: &[SavedResponse],
+) -> Markup {
     html! {
-        form.composer method="post" action=(action) {
+        form.composer #composer-form method="post" action=(action) {
             (csrf_field(csrf_token))
             input type="hidden" name="type" value="text";
             label.composer-field {
                 span.visually-hidden { "Message" }
-                textarea name="body" rows="2" maxlength="4096" required placeholder="Type a message"
+                textarea #composer-body name="body" rows="2" maxlength="4096" required placeholder="Type a message"
                     aria-invalid=[draft.error.as_ref().map(|_| "true")] { (draft.body) }
             }
             button type="submit" { "Send" }
         }
         @if let Some(error) = &draft.error { p.field-error role="alert" { (error) } }
+        div.composer-extras {
+            @if !saved_responses.is_empty() {
+                form.saved-form method="post" action=(action) {
+                    (csrf_field(csrf_token))
+                    input type="hidden" name="type" value="saved";
+                    label {
+                        span.visually-hidden { "Saved response" }
+                        select name="saved_response" required data-fills="composer-body" {
+                            option value="" { "Saved responses…" }
+                            @for saved in saved_responses {
+                                option value=(saved.id) data-text=(saved.text) { (clip(&saved.text, 60)) }
+                            }
+                        }
+                    }
+                    button.quiet type="submit" { "Send it" }
+                }
+            }
+            form.attach-form method="post" action=(attach_action) enctype="multipart/form-data" {
+                (csrf_field(csrf_token))
+                label.attach-file {
+                    span.visually-hidden { "File to send" }
+                    input type="file" name="file" required accept=(accepted_types());
+                }
+                label.attach-caption {
+                    span.visually-hidden { "Caption" }
+                    input type="text" name="caption" maxlength="1024" placeholder="Caption (optional)";
+                }
+                button.quiet type="submit" { "Send file" }
+            }
+        }
     }
+}
+
+/// The MIME types WhatsApp takes, for the file chooser (the upload checks them again).
+fn accepted_types() -> String {
+    MediaKind::ALL
+        .iter()
+        .flat_map(|kind| kind.mime_types())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub fn template_form(

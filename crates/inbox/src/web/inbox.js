@@ -106,13 +106,34 @@
     setTimeout(refresh, 0);
   });
 
-  // The notice after a send belongs to that moment: a later fetch of the page must not repeat it.
+  // The notice after a send or a change belongs to that moment: a later fetch of the page must
+  // not repeat it.
   var url = new URL(location.href);
-  if (url.searchParams.has("sent")) {
+  if (url.searchParams.has("sent") || url.searchParams.has("team")) {
     url.searchParams.delete("sent");
     url.searchParams.delete("message");
+    url.searchParams.delete("team");
     history.replaceState(null, "", url.pathname + url.search + url.hash);
   }
+
+  // A filter's select applies itself; without this script its button does.
+  // A saved response chosen goes into the text box to be edited and sent; without this script
+  // its own button sends it as it is.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!(select instanceof HTMLSelectElement)) return;
+    if (select.hasAttribute("data-autosubmit") && select.form) {
+      select.form.submit();
+      return;
+    }
+    var target = select.getAttribute("data-fills");
+    var box = target && document.getElementById(target);
+    var chosen = select.selectedOptions[0];
+    if (!box || !chosen || !chosen.hasAttribute("data-text")) return;
+    box.value = chosen.getAttribute("data-text");
+    select.value = "";
+    box.focus();
+  });
 
   connect();
 })();

@@ -2,9 +2,10 @@
 
 use super::chat_list::ChatList;
 use super::chat_page::{wa_id_of, ChatPage};
+use super::chat_team::TeamQuery;
 use super::error::WebError;
 use super::inbox_send::SentQuery;
-use super::layout::{live_page, post_button, seat_meter};
+use super::layout::{live_page, post_button, seat_meter, Tone};
 use super::list_query::ListQuery;
 use super::session::InboxSession;
 use crate::clock;
@@ -24,7 +25,7 @@ pub async fn home(
         .await?
         .max_number_of_seats
         .get();
-    let list = ChatList::load(&state, query.view(), None).await?;
+    let list = ChatList::load(&state, &session.user, query.view(), None).await?;
     let content = html! {
         (seat_meter(seats_in_use, seat_limit))
         section.card.inbox {
@@ -43,10 +44,14 @@ pub async fn chat(
     Path(wa_id): Path<String>,
     Query(query): Query<ListQuery>,
     Query(sent): Query<SentQuery>,
+    Query(team): Query<TeamQuery>,
 ) -> Result<Markup, WebError> {
     let wa_id = wa_id_of(&wa_id)?;
     let mut chat = ChatPage::load(&state, &session, &wa_id, query.view()).await?;
-    chat.notice = sent.notice(&chat.messages);
+    chat.notice = sent.notice(&chat.messages).or_else(|| {
+        team.problem()
+            .map(|problem| (Tone::Error, problem.to_owned()))
+    });
     Ok(chat.render())
 }
 

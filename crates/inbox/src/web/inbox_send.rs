@@ -1,8 +1,9 @@
-//! Answering from the web inbox: the composer's text or a chosen template goes out through the
-//! same send path as the API's, and the conversation comes back saying how it went.
+//! Answering from the web inbox: the composer's text, a saved response or a chosen template goes
+//! out through the same send path as the API's, and the conversation comes back saying how it
+//! went.
 
 use super::bubble::Delivery;
-use super::chat_page::{wa_id_of, ChatPage};
+use super::chat_page::{visible_chat, ChatPage};
 use super::composer::{Draft, TemplateChoice, OFFERED_TEMPLATES};
 use super::error::WebError;
 use super::layout::Tone;
@@ -25,12 +26,14 @@ use serde_json::{json, Value};
 #[serde(default)]
 pub struct SendForm {
     csrf_token: String,
-    /// `text` (the composer) or `template`.
+    /// `text` (the composer), `saved` (a saved response) or `template`.
     #[serde(rename = "type")]
     kind: String,
     body: String,
     /// `language:name`, see `TemplateChoice::key`.
     template: String,
+    /// A saved response's id.
+    saved_response: String,
 }
 
 pub async fn send(
@@ -41,32 +44,64 @@ pub async fn send(
     Form(form): Form<SendForm>,
 ) -> Result<Response, WebError> {
     session.check_csrf(&state, &form.csrf_token)?;
-    let wa_id = wa_id_of(&wa_id)?;
-    if state.store.chat(&wa_id).await?.is_none() {
-        return Err(WebError::NotFound);
-    }
+    let wa_id = visible_chat(&state, &session.user, &wa_id).await?;
     let view = query.view();
-    let request = if form.kind == "template" {
-        match template_request(&state, &wa_id, &form.template).await? {
+    let request = match form.kind.as_str() {
+        "template" => match template_request(&state, &wa_id, &form.template).await? {
             Some(request) => request,
             None => {
                 let problem = "Choose one of the templates listed.".to_owned();
-                return refused(&state, &session, &wa_id, view, form, problem).await;
+                return refused(&state, &session, &wa_id, view, draft(form), problem).await;
+            }
+        },
+        "saved" => {
+            let saved = match form.saved_response.trim().parse::<i64>() {
+                Ok(id) => state.store.saved_response(id).await?,
+                Err(_) => None,
+            };
+            match saved {
+                Some(saved) => text_request(&wa_id, &saved.text),
+                None => {
+                    let problem = "Choose one of the saved responses listed.".to_owned();
+                    return refused(&state, &session, &wa_id, view, draft(form), problem).await;
+                }
             }
         }
-    } else {
-        json!({"wa_id": wa_id.as_str(), "type": "text", "text": {"body": form.body}})
+        _ => text_request(&wa_id, &form.body),
     };
     let outgoing = match Outgoing::parse(&request) {
         Ok(outgoing) => outgoing,
         Err(errors) => {
             let problem = errors.messages().collect::<Vec<_>>().join(" ");
-            return refused(&state, &session, &wa_id, view, form, problem).await;
+            return refused(&state, &session, &wa_id, view, draft(form), problem).await;
         }
     };
-    let sent = match send::send(&state, &session.user, &outgoing).await {
+    deliver(&state, &session, &wa_id, &view, &outgoing).await
+}
+
+fn text_request(wa_id: &WaId, body: &str) -> Value {
+    json!({"wa_id": wa_id.as_str(), "type": "text", "text": {"body": body}})
+}
+
+fn draft(form: SendForm) -> Draft {
+    Draft {
+        body: form.body,
+        template: form.template,
+        error: None,
+    }
+}
+
+/// Sends through the API's send path; 303 to the conversation, which then says how it went.
+pub async fn deliver(
+    state: &AppState,
+    session: &WebSession,
+    wa_id: &WaId,
+    view: &ListView,
+    outgoing: &Outgoing,
+) -> Result<Response, WebError> {
+    let sent = match send::send(state, &session.user, outgoing).await {
         Ok(sent) => sent,
-        Err(SendError::OutsideWindow) => return Ok(back(&wa_id, &view, "window-closed", None)),
+        Err(SendError::OutsideWindow) => return Ok(back(wa_id, view, "window-closed", None)),
         Err(SendError::Internal(e)) => return Err(e.into()),
     };
     let outcome = match sent.outcome {
@@ -80,7 +115,7 @@ pub async fn send(
         outcome,
         "sent from the web inbox"
     );
-    Ok(back(&wa_id, &view, outcome, Some(sent.message.id)))
+    Ok(back(wa_id, view, outcome, Some(sent.message.id)))
 }
 
 /// The chosen template's request, if it is one the form offers and may send.
@@ -103,19 +138,18 @@ async fn template_request(
 }
 
 /// The conversation again, with what was typed and why it was not sent.
-async fn refused(
+pub async fn refused(
     state: &AppState,
     session: &WebSession,
     wa_id: &WaId,
     view: ListView,
-    form: SendForm,
+    draft: Draft,
     problem: String,
 ) -> Result<Response, WebError> {
     let mut page = ChatPage::load(state, session, wa_id, view).await?;
     page.draft = Draft {
-        body: form.body,
-        template: form.template,
         error: Some(problem),
+        ..draft
     };
     Ok((StatusCode::BAD_REQUEST, page.render()).into_response())
 }

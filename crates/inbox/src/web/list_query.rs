@@ -1,6 +1,7 @@
-//! What the chat list shows: a search, the unread filter and a page. The chat links keep it, so
-//! opening a conversation leaves the list as it was.
+//! What the chat list shows: a search, the unread, assignee and tag filters and a page. The chat
+//! links and forms keep it, so opening or changing a conversation leaves the list as it was.
 
+use crate::domain::TagId;
 use serde::Deserialize;
 
 /// Chats on one page of the list.
@@ -14,6 +15,39 @@ pub struct ListQuery {
     search: String,
     unread: String,
     offset: String,
+    /// `mine` or `unassigned`.
+    assigned: String,
+    /// A tag's id.
+    tag: String,
+}
+
+/// Whose chats the list shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Assignee {
+    #[default]
+    Anyone,
+    /// Assigned to the person looking.
+    Me,
+    /// Assigned to no user and no group.
+    Nobody,
+}
+
+impl Assignee {
+    fn of(raw: &str) -> Self {
+        match raw {
+            "mine" => Self::Me,
+            "unassigned" => Self::Nobody,
+            _ => Self::Anyone,
+        }
+    }
+
+    fn as_param(self) -> Option<&'static str> {
+        match self {
+            Self::Anyone => None,
+            Self::Me => Some("mine"),
+            Self::Nobody => Some("unassigned"),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,6 +55,8 @@ pub struct ListView {
     pub search: String,
     pub unread: bool,
     pub offset: u32,
+    pub assignee: Assignee,
+    pub tag: Option<TagId>,
 }
 
 impl ListQuery {
@@ -29,12 +65,14 @@ impl ListQuery {
             search: self.search.trim().chars().take(MAX_SEARCH_CHARS).collect(),
             unread: matches!(self.unread.as_str(), "1" | "true" | "on"),
             offset: self.offset.trim().parse().unwrap_or(0),
+            assignee: Assignee::of(self.assigned.trim()),
+            tag: self.tag.trim().parse().ok().map(TagId),
         }
     }
 }
 
 impl ListView {
-    /// `?search=…&unread=1&offset=…` with what is set, or nothing.
+    /// `?search=…&unread=1&assigned=…&tag=…&offset=…` with what is set, or nothing.
     pub fn query_string(&self) -> String {
         let mut pairs = Vec::new();
         if !self.search.is_empty() {
@@ -42,6 +80,12 @@ impl ListView {
         }
         if self.unread {
             pairs.push("unread=1".to_owned());
+        }
+        if let Some(assigned) = self.assignee.as_param() {
+            pairs.push(format!("assigned={assigned}"));
+        }
+        if let Some(tag) = self.tag {
+            pairs.push(format!("tag={}", tag.0));
         }
         if self.offset > 0 {
             pairs.push(format!("offset={}", self.offset));
@@ -68,6 +112,22 @@ impl ListView {
             ..self.clone()
         }
     }
+
+    pub fn with_assignee(&self, assignee: Assignee) -> Self {
+        Self {
+            assignee,
+            offset: 0,
+            ..self.clone()
+        }
+    }
+
+    /// Whether anything narrows the list.
+    pub fn is_filtered(&self) -> bool {
+        !self.search.is_empty()
+            || self.unread
+            || self.assignee != Assignee::Anyone
+            || self.tag.is_some()
+    }
 }
 
 /// Percent-encodes all but the unreserved characters of RFC 3986.
@@ -93,6 +153,7 @@ mod tests {
             search: "  Ana & Co ".into(),
             unread: "1".into(),
             offset: "junk".into(),
+            ..ListQuery::default()
         };
         let view = raw.view();
         assert_eq!(view.offset, 0);
@@ -102,5 +163,29 @@ mod tests {
             "?search=Ana%20%26%20Co&offset=25"
         );
         assert_eq!(ListView::default().query_string(), "");
+    }
+
+    #[test]
+    fn the_assignee_and_tag_filters_are_kept_and_nonsense_is_ignored() {
+        let raw = ListQuery {
+            assigned: "mine".into(),
+            tag: "7".into(),
+            offset: "50".into(),
+            ..ListQuery::default()
+        };
+        let view = raw.view();
+        assert_eq!(view.assignee, Assignee::Me);
+        assert_eq!(view.query_string(), "?assigned=mine&tag=7&offset=50");
+        assert_eq!(
+            view.with_assignee(Assignee::Nobody).query_string(),
+            "?assigned=unassigned&tag=7"
+        );
+        let junk = ListQuery {
+            assigned: "<script>".into(),
+            tag: "x".into(),
+            ..ListQuery::default()
+        };
+        assert_eq!(junk.view(), ListView::default());
+        assert!(!ListView::default().is_filtered());
     }
 }

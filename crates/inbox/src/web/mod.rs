@@ -8,10 +8,12 @@ mod assets;
 mod bubble;
 mod chat_list;
 mod chat_page;
+mod chat_team;
 mod composer;
 mod csrf;
 mod error;
 mod inbox;
+mod inbox_attach;
 mod inbox_send;
 mod layout;
 mod list_query;
@@ -20,11 +22,14 @@ mod login;
 mod media;
 mod session;
 mod summary;
+mod team_marks;
 mod when;
 
 pub use error::{not_found, WebError};
 
+use crate::messaging::uploads::MAX_READ_BYTES;
 use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
@@ -66,6 +71,16 @@ pub fn router() -> Router<AppState> {
         .route("/inbox/logout", post(login::inbox_logout))
         .route("/inbox/chats/{wa_id}", get(inbox::chat))
         .route("/inbox/chats/{wa_id}/send", post(inbox_send::send))
+        .route(
+            "/inbox/chats/{wa_id}/attach",
+            post(inbox_attach::attach).layer(DefaultBodyLimit::max(MAX_READ_BYTES)),
+        )
+        .route("/inbox/chats/{wa_id}/tags", post(chat_team::add_tag))
+        .route(
+            "/inbox/chats/{wa_id}/tags/{tagging}/delete",
+            post(chat_team::remove_tag),
+        )
+        .route("/inbox/chats/{wa_id}/resolve", post(chat_team::resolve))
         .route("/inbox/media/{id}", get(media::file))
         .route("/inbox/ws", get(live::socket))
         .layer(middleware::map_response(page_headers));

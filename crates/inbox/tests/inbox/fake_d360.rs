@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 pub struct FakeD360 {
     pub url: String,
     sent: Arc<Mutex<Vec<Value>>>,
+    /// The raw multipart bodies of the files uploaded to `/media`, in order.
+    uploads: Arc<Mutex<Vec<Vec<u8>>>>,
     /// The business profile, as `/whatsapp_business_profile` serves and changes it.
     profile: Arc<Mutex<Value>>,
     /// While set, the business profile endpoint answers 503.
@@ -41,6 +43,18 @@ impl FakeD360 {
                         Json(json!({"messaging_product": "whatsapp", "messages": [{"id": wamid}]}))
                     }),
                 );
+        let uploads = Arc::new(Mutex::new(Vec::new()));
+        let app = app.route(
+            "/media",
+            post({
+                let uploads = Arc::clone(&uploads);
+                move |body: axum::body::Bytes| async move {
+                    let mut uploads = uploads.lock().unwrap();
+                    uploads.push(body.to_vec());
+                    Json(json!({"id": format!("media.fake.{}", uploads.len())}))
+                }
+            }),
+        );
         let profile = Arc::new(Mutex::new(json!({
             "about": "Hello from the shop", "address": "", "description": "", "email": "",
             "vertical": "RETAIL", "websites": [], "messaging_product": "whatsapp",
@@ -77,6 +91,7 @@ impl FakeD360 {
         Self {
             url,
             sent,
+            uploads,
             profile,
             down,
         }
@@ -95,6 +110,11 @@ impl FakeD360 {
     /// The bodies of the messages it took, in order.
     pub fn sent(&self) -> Vec<Value> {
         self.sent.lock().unwrap().clone()
+    }
+
+    /// The raw multipart bodies of the files uploaded to it (`media.fake.N` is the N-th).
+    pub fn uploads(&self) -> Vec<Vec<u8>> {
+        self.uploads.lock().unwrap().clone()
     }
 
     /// Makes the instance send through this fake, and copy its templates.

@@ -22,3 +22,4 @@ mod web_inbox;
 mod web_inbox_delivery;
 mod web_root;
 mod web_inbox_live;
+mod web_inbox_team;
