@@ -92,6 +92,8 @@ pub fn admin_menu(me: &User, csrf_token: &str) -> Markup {
             div.menu-items {
                 a href="/admin/" { "Users" }
                 a href="/admin/tags" { "Tags" }
+                a href="/admin/groups" { "Groups" }
+                a href="/admin/settings" { "Team settings" }
                 a href="/inbox/" { "Go to Web Inbox" }
                 (post_button("/admin/logout", csrf_token, "Sign out", "menu-item"))
             }

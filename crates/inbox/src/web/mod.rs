@@ -2,6 +2,8 @@
 
 mod activation;
 mod admin;
+mod admin_groups;
+mod admin_settings;
 mod admin_tags;
 mod admin_view;
 mod assets;
@@ -62,6 +64,21 @@ pub fn router() -> Router<AppState> {
         .route("/admin/tags", get(admin_tags::list).post(admin_tags::add))
         .route("/admin/tags/{id}", post(admin_tags::save))
         .route("/admin/tags/{id}/delete", post(admin_tags::delete))
+        .route(
+            "/admin/groups",
+            get(admin_groups::list).post(admin_groups::add),
+        )
+        .route("/admin/groups/{id}", post(admin_groups::rename))
+        .route("/admin/groups/{id}/delete", post(admin_groups::delete))
+        .route("/admin/groups/{id}/members", post(admin_groups::add_member))
+        .route(
+            "/admin/groups/{id}/members/{user}/remove",
+            post(admin_groups::remove_member),
+        )
+        .route(
+            "/admin/settings",
+            get(admin_settings::show).post(admin_settings::save),
+        )
         .route("/inbox", get(|| async { Redirect::to("/inbox/") }))
         .route("/inbox/", get(inbox::home))
         .route(

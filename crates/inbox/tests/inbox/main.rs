@@ -14,6 +14,7 @@ mod sign_in;
 mod support;
 mod team_assignment;
 mod team_extras;
+mod team_groups;
 mod team_tags;
 mod team_tags_admin;
 mod users_api;
