@@ -88,6 +88,19 @@ impl std::fmt::Debug for D360Bootstrap {
     }
 }
 
+/// Body of `PUT /api/v1/platform/activation`: a fresh activation code for an admin who has not
+/// chosen a password yet; it replaces the unused one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformActivation {
+    /// SHA-256 (hex) of the code in `/confirm_account?c=<code>`.
+    pub activation_code_sha256: String,
+    /// Unix seconds after which the code no longer works.
+    pub activation_expires_at: i64,
+}
+
+/// What `PUT /api/v1/platform/activation` answers when the admin has chosen a password already.
+pub const ALREADY_ACTIVATED: &str = "The admin has already chosen a password.";
+
 /// Body of `PUT /api/v1/platform/settings`: the control plane applies a partner's PATCH.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlatformSettings {

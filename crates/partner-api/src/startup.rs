@@ -67,6 +67,7 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
         rate_limiter: api::auth::RateLimiter::new(args.rate_limit, args.rate_limit_burst)
             .map(Arc::new),
         shutdown: shutdown.clone(),
+        deployer: deployer.clone(),
     };
     let delivery = crate::delivery::Delivery::new(db.clone(), args, &storage.data_dir)?;
     let mut tasks = JoinSet::new();

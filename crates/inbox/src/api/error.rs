@@ -21,6 +21,9 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("Not found.")]
     NotFound,
+    /// The request contradicts the instance's state; nothing changed.
+    #[error("{0}")]
+    Conflict(&'static str),
     #[error("invalid fields")]
     Invalid(FieldErrors),
     #[error("{0}")]
@@ -58,6 +61,7 @@ impl IntoResponse for ApiError {
             Self::NotAuthenticated | Self::InvalidToken => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::MalformedBody(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,

@@ -27,7 +27,7 @@ use crate::bootstrap::INBOUND_WEBHOOK_PATH;
 use crate::messaging::inbound;
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, post, put};
 use axum::Router;
 
 /// Cloud API webhook bodies are small, but 360Dialog may batch several messages in one.
@@ -75,6 +75,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/platform/settings",
             get(platform::show).put(platform::update),
+        )
+        .route(
+            "/api/v1/platform/activation",
+            put(platform::rearm_activation),
         )
 }
 

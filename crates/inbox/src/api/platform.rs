@@ -1,12 +1,16 @@
-//! Endpoints of the control plane: the seat limit and the 360Dialog key, which only it changes.
+//! Endpoints of the control plane: the seat limit, the 360Dialog key and a fresh activation code,
+//! which only it changes.
 
 use super::error::ApiError;
 use super::extract::{ApiJson, Platform};
-use crate::bootstrap::PlatformSettings;
+use crate::bootstrap::{PlatformActivation, PlatformSettings, ALREADY_ACTIVATED};
 use crate::domain::{FieldErrors, SeatLimit};
 use crate::provision::d360_settings;
+use crate::secret::SecretDigest;
 use crate::state::AppState;
+use crate::store::Rearmed;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 
@@ -63,4 +67,29 @@ async fn current(state: &AppState) -> Result<Json<SettingsView>, ApiError> {
         d360_api_key_hint: settings.d360.as_ref().map(|d| d.api_key_hint()),
         d360_key_rejected: state.messaging.is_key_rejected(),
     }))
+}
+
+/// `PUT /api/v1/platform/activation`: the partner asked for a fresh link; the old one stops
+/// working. Refused with 409 once the admin has chosen a password.
+pub async fn rearm_activation(
+    State(state): State<AppState>,
+    _: Platform,
+    ApiJson(fresh): ApiJson<PlatformActivation>,
+) -> Result<StatusCode, ApiError> {
+    let Some(code) = SecretDigest::parse_hex(&fresh.activation_code_sha256) else {
+        let mut errors = FieldErrors::default();
+        errors.add("activation_code_sha256", "Enter a SHA-256 digest in hex.");
+        return Err(ApiError::Invalid(errors));
+    };
+    match state
+        .store
+        .rearm_unused_activation(&code, fresh.activation_expires_at)
+        .await?
+    {
+        Rearmed::Armed => {
+            tracing::info!("a fresh activation code from the platform is armed");
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Rearmed::AlreadyActivated => Err(ApiError::Conflict(ALREADY_ACTIVATED)),
+    }
 }

@@ -83,6 +83,34 @@ impl Store {
     }
 }
 
+/// What became of a fresh code the control plane sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rearmed {
+    Armed,
+    /// The admin has chosen a password: no code can set it again.
+    AlreadyActivated,
+}
+
+impl Store {
+    /// Replaces the unused code with `code`; a used one stays (the admin has a password).
+    pub async fn rearm_unused_activation(
+        &self,
+        code: &SecretDigest,
+        expires_at: UnixSeconds,
+    ) -> anyhow::Result<Rearmed> {
+        let mut tx = self.pool.begin().await?;
+        let current = find(&mut tx)
+            .await?
+            .context("the instance has no activation")?;
+        if current.used {
+            return Ok(Rearmed::AlreadyActivated);
+        }
+        arm(&mut tx, current.user, code, expires_at).await?;
+        tx.commit().await?;
+        Ok(Rearmed::Armed)
+    }
+}
+
 fn admitted(
     activation: Option<Activation>,
     presented: &SecretDigest,

@@ -23,7 +23,7 @@ pub(crate) mod tokens;
 pub(crate) mod users;
 mod visibility;
 
-pub use activation::{Activation, ActivationRefusal};
+pub use activation::{Activation, ActivationRefusal, Rearmed};
 pub use assignment::{
     AssignError, Assigned, AssignedUser, Assignment, AssignmentChange, AssignmentEvent,
     AssignmentEventFilter,

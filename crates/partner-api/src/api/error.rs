@@ -21,10 +21,19 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
+    /// One thing (an event, an instance's activation e-mail) was asked for too often.
+    #[error("{detail}")]
+    TooSoon {
+        detail: String,
+        retry_after_secs: u64,
+    },
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("service unavailable")]
     Unavailable,
+    /// The running instance did not answer a synchronous call; nothing changed.
+    #[error("instance unavailable")]
+    InstanceUnavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -72,10 +81,28 @@ impl IntoResponse for ApiError {
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
                 return response;
             }
+            Self::TooSoon {
+                detail,
+                retry_after_secs,
+            } => {
+                let mut response = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(json!({"detail": detail})),
+                )
+                    .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+                return response;
+            }
             Self::Conflict(detail) => (StatusCode::CONFLICT, json!({"detail": detail})),
             Self::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 json!({"detail": "Service Unavailable"}),
+            ),
+            Self::InstanceUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"detail": "The instance did not answer; nothing changed. Try again in a moment"}),
             ),
             Self::Internal(err) => {
                 tracing::error!(error = format!("{err:#}"), "internal error");

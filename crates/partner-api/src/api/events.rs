@@ -9,7 +9,9 @@ use super::auth::Partner;
 use super::error::ApiError;
 use super::AppState;
 use crate::domain::{InstanceId, Timestamp};
-use crate::store::events::{self, AttemptLog, EventId, EventLog};
+use crate::store::events::{
+    self, AttemptLog, EventId, EventLog, Redelivery, ATTEMPTS_PER_HOUR_BEFORE_REDELIVERY_WAITS,
+};
 use crate::store::instances;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -120,13 +122,15 @@ pub async fn list(
 }
 
 /// Redeliver Event (*extension*): queues a new attempt at once, also for a `delivered` or `failed`
-/// event. If it fails, the retry schedule goes on from where the event was.
+/// event. If it fails, the retry schedule goes on from where the event was. An event attempted 5
+/// times within the last hour waits (`429`), so no address can be flooded.
 #[utoipa::path(post, path = "/v1/events/{event_id}/redeliver", tag = "events", security(("APIKey" = [])),
     params(("event_id" = String, Path, description = "Event id (`msg_…`)")),
     responses(
         (status = 202, body = EventView, description = "Queued; the answer shows the event as it now stands"),
         (status = 401, description = "Not authenticated"),
         (status = 404, description = "Event not found"),
+        (status = 429, description = "Attempted 5 times in the last hour; `Retry-After` says when it can be redelivered"),
     ))]
 pub async fn redeliver(
     State(state): State<AppState>,
@@ -135,8 +139,18 @@ pub async fn redeliver(
 ) -> Result<(StatusCode, Json<EventView>), ApiError> {
     let not_found = || ApiError::NotFound("Event not found");
     let id = EventId::parse(&event_id).ok_or_else(not_found)?;
-    if !events::redeliver(&state.db, &partner, &id).await? {
-        return Err(not_found());
+    match events::redeliver(&state.db, &partner, &id).await? {
+        Redelivery::Queued => {}
+        Redelivery::NotFound => return Err(not_found()),
+        Redelivery::TooSoon { retry_after_secs } => {
+            return Err(ApiError::TooSoon {
+                detail: format!(
+                    "This event was attempted {ATTEMPTS_PER_HOUR_BEFORE_REDELIVERY_WAITS} times in \
+                     the last hour; redeliver it later"
+                ),
+                retry_after_secs,
+            })
+        }
     }
     let event = events::find(&state.db, &partner, &id)
         .await?

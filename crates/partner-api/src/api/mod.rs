@@ -14,6 +14,7 @@ pub mod partner;
 pub mod request_log;
 pub mod webhook_secret;
 
+use crate::deploy::Deployer;
 use crate::domain::{AddressPolicy, PartnerId};
 use crate::public_urls::PublicUrls;
 use crate::store::{partners, Db};
@@ -33,6 +34,8 @@ pub struct AppState {
     pub rate_limiter: Option<Arc<auth::RateLimiter>>,
     /// Ends long polls at shutdown, so it does not wait for them.
     pub shutdown: CancellationToken,
+    /// Reaches running instances for what the API does synchronously (a fresh activation link).
+    pub deployer: Deployer,
 }
 
 impl AppState {
@@ -63,6 +66,7 @@ pub fn router(state: AppState, sandbox: bool) -> Router {
             instances::change::update,
             instances::change::delete
         ))
+        .routes(routes!(instances::activation::reissue))
         .routes(routes!(events::list))
         .routes(routes!(events::redeliver))
         .routes(routes!(webhook_secret::get))

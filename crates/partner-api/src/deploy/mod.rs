@@ -1,6 +1,7 @@
 //! Deployments: the durable jobs that make an instance real, the drivers it runs on, and the
 //! reconciler that keeps what runs in line with the database.
 
+pub mod activation_link;
 mod bring_up;
 mod delete_job;
 mod deploy_job;

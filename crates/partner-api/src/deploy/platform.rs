@@ -2,8 +2,8 @@
 
 use super::Deployer;
 use anyhow::{bail, Context};
-use inbox::bootstrap::PlatformSettings;
-use reqwest::{Method, RequestBuilder};
+use inbox::bootstrap::{PlatformActivation, PlatformSettings};
+use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Deserialize;
 
 /// What the control plane reads of `GET /api/v1/platform/settings`.
@@ -16,12 +16,46 @@ pub struct InstanceReport {
 }
 
 fn request(ctx: &Deployer, method: Method, endpoint: &str, token: &str) -> RequestBuilder {
+    platform_request(ctx, method, endpoint, "settings", token)
+}
+
+fn platform_request(
+    ctx: &Deployer,
+    method: Method,
+    endpoint: &str,
+    path: &str,
+    token: &str,
+) -> RequestBuilder {
     ctx.http
-        .request(
-            method,
-            format!("http://{endpoint}/api/v1/platform/settings"),
-        )
+        .request(method, format!("http://{endpoint}/api/v1/platform/{path}"))
         .header("Authorization", format!("Token {token}"))
+}
+
+/// What the instance did with a fresh activation code.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Rearm {
+    Armed,
+    /// Its admin has chosen a password: the instance keeps no code that could set it again.
+    AlreadyActivated,
+}
+
+/// Gives the running instance a fresh activation code; the one it had stops working.
+pub async fn rearm_activation(
+    ctx: &Deployer,
+    endpoint: &str,
+    platform_token: &str,
+    activation: &PlatformActivation,
+) -> anyhow::Result<Rearm> {
+    let response = platform_request(ctx, Method::PUT, endpoint, "activation", platform_token)
+        .json(activation)
+        .send()
+        .await
+        .context("calling the instance's platform activation")?;
+    match response.status() {
+        s if s.is_success() => Ok(Rearm::Armed),
+        StatusCode::CONFLICT => Ok(Rearm::AlreadyActivated),
+        s => bail!("the instance refused a fresh activation code: HTTP {s}"),
+    }
 }
 
 /// Applies new settings to the running instance at once (it also keeps them across restarts).

@@ -4,7 +4,7 @@
 use super::driver::InstanceSpec;
 use super::Deployer;
 use crate::crypto::sha256_hex;
-use crate::domain::D360ApiKey;
+use crate::domain::{D360ApiKey, Timestamp};
 use crate::store::instances::Instance;
 use inbox::bootstrap::{
     AdminBootstrap, Bootstrap, ConfiguratorBootstrap, D360Bootstrap, BOOTSTRAP_VERSION,
@@ -23,8 +23,7 @@ pub fn build(
     messaging_url: &str,
     tokens: &InstanceTokens<'_>,
 ) -> InstanceSpec {
-    let expires_at =
-        instance.created_at.millis() / 1000 + ctx.settings.activation_ttl.as_secs() as i64;
+    let expires_at = activation_expires_at(ctx, instance.activation_issued_at);
     let configurator = match (&instance.configurator_user_name, tokens.configurator_token) {
         (Some(user_name), Some(token)) => Some(ConfiguratorBootstrap {
             user_name: user_name.clone(),
@@ -63,6 +62,11 @@ pub fn build(
             front_end: ctx.settings.front_end.clone(),
         },
     }
+}
+
+/// Unix seconds after which a code issued at `issued_at` no longer works.
+pub fn activation_expires_at(ctx: &Deployer, issued_at: Timestamp) -> i64 {
+    issued_at.millis() / 1000 + ctx.settings.activation_ttl.as_secs() as i64
 }
 
 /// The secret 360Dialog sends with every webhook to the instance. Derived from the instance's

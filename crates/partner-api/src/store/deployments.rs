@@ -199,26 +199,60 @@ pub async fn complete_ready(
             )
             .await?;
         }
-        if let Some(email) = &instance.admin_email {
-            let payload =
-                json!({"activation_url": activation_url, "subdomain": instance.subdomain.as_str()});
-            events::enqueue(
-                &mut tx,
-                &NewEvent {
-                    partner_id: &instance.partner_id,
-                    instance_id: &instance.id,
-                    kind: EventKind::ActivationEmail,
-                    target: email,
-                    headers: &instance.webhook_headers,
-                    payload: &payload,
-                },
-            )
-            .await?;
-        }
+        enqueue_activation_email(&mut tx, instance, activation_url).await?;
     }
     jobs::finish_in(&mut tx, job, if changed { "ready" } else { "cancelled" }).await?;
     tx.commit().await?;
     Ok(changed)
+}
+
+/// Queues the activation e-mail to the instance's `admin_email`, if it has one.
+async fn enqueue_activation_email(
+    tx: &mut Tx,
+    instance: &Instance,
+    activation_url: &str,
+) -> anyhow::Result<()> {
+    let Some(email) = &instance.admin_email else {
+        return Ok(());
+    };
+    let payload =
+        json!({"activation_url": activation_url, "subdomain": instance.subdomain.as_str()});
+    events::enqueue(
+        tx,
+        &NewEvent {
+            partner_id: &instance.partner_id,
+            instance_id: &instance.id,
+            kind: EventKind::ActivationEmail,
+            target: email,
+            headers: &instance.webhook_headers,
+            payload: &payload,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Stores the fresh activation code the instance accepted, and queues its e-mail, together.
+pub async fn reissue_activation(
+    db: &Db,
+    instance: &Instance,
+    activation_code: &str,
+    issued_at: Timestamp,
+    activation_url: &str,
+) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE instances SET activation_code_sealed = $1, activation_issued_at = $2, updated_at = $2 \
+         WHERE id = $3 AND deleted_at IS NULL",
+    )
+    .bind(db.secrets().seal(activation_code))
+    .bind(issued_at.millis())
+    .bind(instance.id.as_str())
+    .execute(tx.conn())
+    .await?;
+    enqueue_activation_email(&mut tx, instance, activation_url).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The end of a failed deployment or update, in one transaction: the instance keeps the errors

@@ -7,7 +7,7 @@ mod queue;
 pub use log::{find, list_for_instance, AttemptLog, EventLog};
 pub use queue::{
     claim_due, count_by_status, next_due_at, record_attempts, redeliver, AttemptRecord,
-    ClaimedEvent, NextStep,
+    ClaimedEvent, NextStep, Redelivery, ATTEMPTS_PER_HOUR_BEFORE_REDELIVERY_WAITS,
 };
 
 use super::{Signal, Tx};
@@ -101,6 +101,26 @@ pub struct NewEvent<'a> {
     pub headers: &'a WebhookHeaders,
     /// The exact body of a webhook; for an e-mail `{"activation_url": …, "subdomain": …}`.
     pub payload: &'a serde_json::Value,
+}
+
+/// How many events of `kind` were queued for the instance since `since`, and when the oldest of
+/// them was.
+pub async fn queued_since(
+    db: &super::Db,
+    instance: &InstanceId,
+    kind: EventKind,
+    since: Timestamp,
+) -> anyhow::Result<(i64, Option<Timestamp>)> {
+    let (count, oldest): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(created_at) FROM events \
+         WHERE instance_id = $1 AND kind = $2 AND created_at > $3",
+    )
+    .bind(instance.as_str())
+    .bind(kind.as_str())
+    .bind(since.millis())
+    .fetch_one(db.pool())
+    .await?;
+    Ok((count, oldest.map(Timestamp::from_millis)))
 }
 
 /// Queues the event inside `tx`; its id is the `webhook-id` of every attempt. The payload is

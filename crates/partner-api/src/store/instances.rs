@@ -33,6 +33,8 @@ pub struct Instance {
     pub endpoint: Option<String>,
     /// The activation code, sealed: opened only to show a requested `activation_url`.
     pub activation_code_sealed: String,
+    /// When the current activation code was issued: the create, or the last fresh link.
+    pub activation_issued_at: Timestamp,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub ready_at: Option<Timestamp>,
@@ -63,7 +65,7 @@ pub enum InsertError {
 
 const COLUMNS: &str = "id, partner_id, subdomain, status, channel_id, d360_api_key_hint, phone_number, admin_email, \
     generate_activation, configurator_user_name, webhook_url, webhook_headers, max_number_of_seats, errors, endpoint, \
-    activation_code_sealed, created_at, updated_at, ready_at, deleted_at, d360_key_rejected_at";
+    activation_code_sealed, activation_issued_at, created_at, updated_at, ready_at, deleted_at, d360_key_rejected_at";
 
 fn from_row(row: &AnyRow) -> anyhow::Result<Instance> {
     let id: String = row.try_get("id")?;
@@ -96,6 +98,9 @@ fn from_row(row: &AnyRow) -> anyhow::Result<Instance> {
         d360_key_rejected_at,
         endpoint: row.try_get("endpoint")?,
         activation_code_sealed: row.try_get("activation_code_sealed")?,
+        activation_issued_at: Timestamp::from_millis(
+            opt_i64(row, "activation_issued_at").unwrap_or(row.try_get("created_at")?),
+        ),
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
         updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
         ready_at: opt_i64(row, "ready_at").map(Timestamp::from_millis),

@@ -141,6 +141,40 @@ async fn redelivery_makes_a_new_attempt_also_for_a_failed_event(backend: Backend
     fx.stop().await;
 }
 
+async fn redelivery_waits_after_five_attempts_within_the_hour(backend: Backend) {
+    let fx = Fixture::start(backend, |_| {}).await;
+    let receiver = Receiver::start(vec![]).await;
+    let id = fx.token_to(&receiver.url("/")).await;
+    fx.wait_for(&id, status_is("delivered")).await;
+    let path = format!("/v1/events/{id}/redeliver");
+    let redeliver = || fx.app.request(Method::POST, &path, &fx.key).send();
+    for sent in 2..=5 {
+        assert_eq!(redeliver().await.unwrap().status(), 202);
+        fx.wait_for(&id, |e| {
+            attempts(e).len() == sent && e["status"] == "delivered"
+        })
+        .await;
+    }
+
+    let refused = redeliver().await.unwrap();
+
+    assert_eq!(refused.status(), 429);
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((3000..=3600).contains(&retry_after), "{retry_after}");
+    let (_, body) = json(refused).await;
+    assert_eq!(
+        body["detail"],
+        "This event was attempted 5 times in the last hour; redeliver it later"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(receiver.received().len(), 5, "no sixth request");
+    fx.stop().await;
+}
+
 async fn the_event_endpoints_are_in_the_openapi_document(backend: Backend) {
     let fx = Fixture::start(backend, |_| {}).await;
     let response = fx
@@ -214,6 +248,7 @@ crate::on_both_backends!(
     the_log_shows_every_attempt_in_its_shape_and_never_the_token,
     another_partners_instances_and_events_are_not_found,
     redelivery_makes_a_new_attempt_also_for_a_failed_event,
+    redelivery_waits_after_five_attempts_within_the_hour,
     the_event_endpoints_are_in_the_openapi_document,
     the_metrics_page_counts_deliveries_deployments_and_instances,
 );

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod activation_link;
 mod auth;
 mod conversation;
 mod create_instance;

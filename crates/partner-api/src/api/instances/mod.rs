@@ -1,6 +1,7 @@
 //! `/v1/instances`: Create Instance, and the lifecycle extensions (list, get and wait, update,
-//! delete).
+//! delete, a fresh activation link).
 
+pub mod activation;
 pub mod change;
 pub mod create;
 pub mod object;

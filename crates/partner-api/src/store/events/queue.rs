@@ -181,18 +181,57 @@ pub async fn count_by_status(db: &Db) -> anyhow::Result<Vec<(EventStatus, i64)>>
 
 /// Puts the partner's event back in the queue, due now, whatever its status; `false` if the
 /// partner has no such event.
-pub async fn redeliver(db: &Db, partner: &PartnerId, id: &EventId) -> anyhow::Result<bool> {
+/// Attempts of one event within an hour after which a redelivery waits: a partner's retries of a
+/// lost webhook are served, an e-mail address cannot be flooded.
+pub const ATTEMPTS_PER_HOUR_BEFORE_REDELIVERY_WAITS: i64 = 5;
+const HOUR_MS: i64 = 60 * 60 * 1000;
+
+/// What a request for redelivery came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Redelivery {
+    Queued,
+    NotFound,
+    /// The event was attempted too often in the last hour; a redelivery is possible in this many
+    /// seconds.
+    TooSoon {
+        retry_after_secs: u64,
+    },
+}
+
+pub async fn redeliver(db: &Db, partner: &PartnerId, id: &EventId) -> anyhow::Result<Redelivery> {
+    let now = Timestamp::now().millis();
     let mut tx = db.begin().await?;
+    let recent: (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(a.id), MIN(a.attempted_at) FROM events e \
+         LEFT JOIN event_attempts a ON a.event_id = e.id AND a.attempted_at > $3 \
+         WHERE e.partner_id = $1 AND e.id = $2",
+    )
+    .bind(partner.as_str())
+    .bind(id.as_str())
+    .bind(now - HOUR_MS)
+    .fetch_one(tx.conn())
+    .await?;
+    if let (count, Some(oldest)) = recent {
+        if count >= ATTEMPTS_PER_HOUR_BEFORE_REDELIVERY_WAITS {
+            let wait_ms = u64::try_from(oldest + HOUR_MS - now).unwrap_or(0).max(1000);
+            return Ok(Redelivery::TooSoon {
+                retry_after_secs: wait_ms.div_ceil(1000),
+            });
+        }
+    }
     let result = sqlx::query(
         "UPDATE events SET status = 'pending', next_attempt_at = $3, finished_at = NULL \
          WHERE partner_id = $1 AND id = $2",
     )
     .bind(partner.as_str())
     .bind(id.as_str())
-    .bind(Timestamp::now().millis())
+    .bind(now)
     .execute(tx.conn())
     .await?;
+    if result.rows_affected() != 1 {
+        return Ok(Redelivery::NotFound);
+    }
     tx.signal(Signal::Events);
     tx.commit().await?;
-    Ok(result.rows_affected() == 1)
+    Ok(Redelivery::Queued)
 }
