@@ -2,7 +2,7 @@
 //! the business profile, through HTTP and the push channel.
 
 use crate::fake_d360::FakeD360;
-use crate::support::instance::{data_dir, inbound_secret, time_now};
+use crate::support::instance::{inbound_secret, time_now};
 use crate::support::web::{location, sign_in};
 use crate::support::{browser_client, token_for, Api, Instance, Spec, PASSWORD};
 use futures_util::{SinkExt, StreamExt};
@@ -208,13 +208,8 @@ async fn an_agent_who_may_not_see_a_chat_cannot_resolve_it_and_learns_nothing() 
     );
     customer_writes(&instance, "wamid.V1", "Hi").await;
     // The admin's setting "agents see only their own chats"; the chat is nobody's.
-    let store = inbox::store::Store::open(&data_dir(&instance.dir))
-        .await
-        .expect("the instance's database");
-    store
-        .set_chat_visibility(inbox::store::ChatVisibility::Own)
-        .await
-        .unwrap();
+    let own = json!({"agent_chat_visibility": "own"});
+    assert_eq!(patch(&boss, "/api/v1/settings/team/", own).await.0, 200);
     let path = format!("/api/v1/chats/{CUSTOMER}/resolve");
 
     let hidden = patch(&ana, &path, json!({"resolved": true})).await;
