@@ -1,5 +1,5 @@
 //! What a person of the team does to a chat besides writing: a tag put on or taken off, the chat
-//! resolved or opened again. Each change is stored and then heard by every connected client (the
+//! resolved or opened again, assigned to someone. Each change is stored and then heard by every connected client (the
 //! API's push sockets and the web inbox's pages). The API and the web inbox both change chats
 //! here; who may see which chat is for the caller to check first.
 
@@ -7,7 +7,9 @@ use crate::api::views;
 use crate::clock;
 use crate::domain::{TagId, User, WaId};
 use crate::state::AppState;
-use crate::store::{ChatRecord, TagOutcome, TaggingError, TaggingEvent};
+use crate::store::{
+    AssignError, Assigned, AssignmentChange, ChatRecord, TagOutcome, TaggingError, TaggingEvent,
+};
 use serde_json::json;
 
 /// Puts a tag on a chat; a chat already tagged with it stays as it is, and nobody hears of it.
@@ -81,4 +83,24 @@ pub async fn set_resolved(
         );
     }
     Ok(Some(chat))
+}
+
+/// Changes who handles the chat (the store's rules: a person, a member of the group, an agent
+/// does not take a chat from another user); a change that changes nothing is not heard of.
+pub async fn assign(
+    state: &AppState,
+    by: &User,
+    wa_id: &WaId,
+    change: AssignmentChange,
+) -> Result<Assigned, AssignError> {
+    let assigned = state.store.assign_chat(wa_id, change, by).await?;
+    if let Some(event) = &assigned.event {
+        state.push.getchat_webhook(views::chat_assignment(event));
+        tracing::info!(
+            wa_id = wa_id.as_str(),
+            by = by.username.as_str(),
+            "chat assignment changed"
+        );
+    }
+    Ok(assigned)
 }

@@ -2,7 +2,7 @@
 
 use super::bubble::bubble;
 use super::chat_list::ChatList;
-use super::chat_team::TeamBar;
+use super::chat_team::{assignable, TeamBar};
 use super::composer::{composer, template_form, Draft, TemplateChoice, OFFERED_TEMPLATES};
 use super::error::WebError;
 use super::inbox::inbox_frame;
@@ -15,7 +15,7 @@ use crate::domain::outgoing::Outgoing;
 use crate::domain::{User, WaId};
 use crate::messaging::send::window_is_open;
 use crate::state::AppState;
-use crate::store::{ChatRecord, MessageFilter, MessageRecord, SavedResponse};
+use crate::store::{ChatRecord, Group, MessageFilter, MessageRecord, SavedResponse};
 use maud::{html, Markup};
 use serde_json::json;
 
@@ -23,6 +23,8 @@ use serde_json::json;
 const SHOWN_MESSAGES: u32 = 50;
 /// Saved responses the composer offers, oldest first.
 const OFFERED_SAVED_RESPONSES: u32 = 100;
+/// Users and groups the assignment offers.
+const OFFERED_ASSIGNEES: u32 = 500;
 
 pub struct ChatPage {
     pub chat: ChatRecord,
@@ -33,6 +35,10 @@ pub struct ChatPage {
     pub window_open: bool,
     pub templates: Vec<TemplateChoice>,
     pub saved_responses: Vec<SavedResponse>,
+    /// Who the chat can be assigned to.
+    pub people: Vec<User>,
+    pub groups: Vec<Group>,
+    me: User,
     pub notice: Option<(Tone, String)>,
     pub draft: Draft,
     csrf_token: String,
@@ -93,6 +99,8 @@ impl ChatPage {
             .store
             .saved_responses_page(OFFERED_SAVED_RESPONSES, 0)
             .await?;
+        let (_, people) = state.store.users_page(OFFERED_ASSIGNEES, 0).await?;
+        let (_, groups) = state.store.groups_page(OFFERED_ASSIGNEES, 0).await?;
         Ok(Self {
             chat,
             list,
@@ -101,6 +109,9 @@ impl ChatPage {
             window_open,
             templates,
             saved_responses,
+            people: assignable(people),
+            groups,
+            me: session.user.clone(),
             notice: None,
             draft: Draft::default(),
             csrf_token: session.csrf_token(state),
@@ -165,6 +176,9 @@ impl ChatPage {
         TeamBar {
             chat: &self.chat,
             tags: &self.list.tags,
+            people: &self.people,
+            groups: &self.groups,
+            me: &self.me,
             base: self.base(),
             list_query: self.list.view.query_string(),
             csrf_token: &self.csrf_token,

@@ -1,5 +1,5 @@
 //! The team's controls of an open conversation: its tags (add one, take one off), resolve or
-//! reopen it. Plain forms with the session's CSRF token that answer with a redirect back to the
+//! reopen it, who handles it (a user and/or a group, or "assign to me"). Plain forms with the session's CSRF token that answer with a redirect back to the
 //! conversation (POST-redirect-GET); every change reaches the other open pages through the live
 //! feed (`messaging::chat_actions` publishes it).
 
@@ -9,10 +9,10 @@ use super::layout::csrf_field;
 use super::list_query::ListQuery;
 use super::session::InboxSession;
 use super::team_marks::{assignee_text, dot};
-use crate::domain::{Tag, TagId, WaId};
+use crate::domain::{Role, Tag, TagId, User, UserId, WaId};
 use crate::messaging::chat_actions;
 use crate::state::AppState;
-use crate::store::{ChatRecord, TaggingError};
+use crate::store::{AssignError, AssignmentChange, ChatRecord, Group, GroupId, TaggingError};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -24,6 +24,11 @@ pub struct TeamBar<'a> {
     pub chat: &'a ChatRecord,
     /// Every tag.
     pub tags: &'a [Tag],
+    /// Everyone a chat can be assigned to, and every group.
+    pub people: &'a [User],
+    pub groups: &'a [Group],
+    /// Who is looking.
+    pub me: &'a User,
     /// `/inbox/chats/{wa_id}`.
     pub base: String,
     /// The list's filters, kept by every form.
@@ -55,6 +60,13 @@ impl TeamBar<'_> {
                         @match &assignee {
                             Some(who) => { "Assigned to " strong { (who) } },
                             None => { "Unassigned" },
+                        }
+                    }
+                    @if chat.assigned_user.as_ref().map(|u| u.id) != Some(self.me.id) {
+                        form.inline.assign-me method="post" action={ (self.base) "/assign" (list) } {
+                            (csrf_field(self.csrf_token))
+                            input type="hidden" name="user" value=(self.me.id.0);
+                            button.quiet type="submit" { "Assign to me" }
                         }
                     }
                     form.inline.resolve-form method="post" action={ (self.base) "/resolve" (list) } {
@@ -99,8 +111,105 @@ impl TeamBar<'_> {
                         span.hint { "No tags yet: an admin adds them in the admin panel." }
                     }
                 }
+                (self.assign_form())
             }
         }
+    }
+}
+
+impl TeamBar<'_> {
+    /// Who handles the chat, to be changed: a user, a group, both or neither.
+    fn assign_form(&self) -> Markup {
+        let user = self.chat.assigned_user.as_ref().map(|u| u.id);
+        let group = self.chat.assigned_group.as_ref().map(|g| g.id);
+        html! {
+            details.assign {
+                summary { "Change assignment" }
+                form.assign-form method="post" action={ (self.base) "/assign" (self.list_query) } {
+                    (csrf_field(self.csrf_token))
+                    label {
+                        "User"
+                        select name="user" {
+                            option value="" selected[user.is_none()] { "Nobody" }
+                            @for person in self.people {
+                                option value=(person.id.0) selected[user == Some(person.id)] {
+                                    (person.username.as_str())
+                                    @if person.id == self.me.id { " (me)" }
+                                }
+                            }
+                        }
+                    }
+                    label {
+                        "Group"
+                        select name="group" {
+                            option value="" selected[group.is_none()] { "No group" }
+                            @for g in self.groups {
+                                option value=(g.id.0) selected[group == Some(g.id)] { (g.name) }
+                            }
+                        }
+                    }
+                    button.quiet type="submit" { "Assign" }
+                }
+            }
+        }
+    }
+}
+
+/// People a chat can be assigned to: not the configurator.
+pub fn assignable(users: Vec<User>) -> Vec<User> {
+    users
+        .into_iter()
+        .filter(|u| u.role != Role::Configurator)
+        .collect()
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct AssignForm {
+    csrf_token: String,
+    /// A user's id, empty for nobody; left out: stays as it is.
+    user: Option<String>,
+    /// A group's id, empty for none; left out: stays as it is.
+    group: Option<String>,
+}
+
+/// `POST /inbox/chats/{wa_id}/assign`: changes who handles the chat.
+pub async fn assign(
+    State(state): State<AppState>,
+    InboxSession(session): InboxSession,
+    Path(wa_id): Path<String>,
+    Query(query): Query<ListQuery>,
+    Form(form): Form<AssignForm>,
+) -> Result<Response, WebError> {
+    session.check_csrf(&state, &form.csrf_token)?;
+    let wa_id = visible_chat(&state, &session.user, &wa_id).await?;
+    let (Some(user), Some(group)) = (id_field(&form.user), id_field(&form.group)) else {
+        return Ok(back(&wa_id, &query, Some("assign-gone")));
+    };
+    let change = AssignmentChange {
+        user: user.map(|id| id.map(UserId)),
+        group: group.map(|id| id.map(GroupId)),
+    };
+    let problem = match chat_actions::assign(&state, &session.user, &wa_id, change).await {
+        Ok(_) => None,
+        Err(AssignError::HeldByAnother) => Some("held"),
+        Err(AssignError::NotInGroup) => Some("not-in-group"),
+        Err(AssignError::NoSuchUser(_) | AssignError::NoSuchGroup(_) | AssignError::NotAPerson) => {
+            Some("assign-gone")
+        }
+        Err(AssignError::NoSuchChat) => return Err(WebError::NotFound),
+        Err(AssignError::Internal(e)) => return Err(e.into()),
+    };
+    Ok(back(&wa_id, &query, problem))
+}
+
+/// A field of the assignment form: left out (`Some(None)`: keep), empty (clear) or an id;
+/// `None` for anything else.
+fn id_field(raw: &Option<String>) -> Option<Option<Option<i64>>> {
+    match raw.as_deref().map(str::trim) {
+        None => Some(None),
+        Some("") => Some(Some(None)),
+        Some(id) => id.parse().ok().map(|id| Some(Some(id))),
     }
 }
 
@@ -208,6 +317,12 @@ impl TeamQuery {
         match self.team.as_str() {
             "choose-tag" => Some("Choose a tag to add."),
             "tag-gone" => Some("That tag no longer exists: an admin deleted it."),
+            "held" => Some(
+                "This chat is already assigned to another user: only they or an admin can \
+                 change that.",
+            ),
+            "not-in-group" => Some("That user is not a member of that group."),
+            "assign-gone" => Some("That user or group no longer exists."),
             _ => None,
         }
     }

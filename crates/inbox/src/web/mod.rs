@@ -98,6 +98,7 @@ pub fn router() -> Router<AppState> {
             post(chat_team::remove_tag),
         )
         .route("/inbox/chats/{wa_id}/resolve", post(chat_team::resolve))
+        .route("/inbox/chats/{wa_id}/assign", post(chat_team::assign))
         .route("/inbox/media/{id}", get(media::file))
         .route("/inbox/ws", get(live::socket))
         .layer(middleware::map_response(page_headers));

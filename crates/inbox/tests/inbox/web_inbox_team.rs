@@ -487,3 +487,85 @@ async fn an_agent_who_may_not_see_a_chat_gets_the_not_found_page_and_does_not_li
     let page = get_text(&admin, &instance, &format!("/inbox/chats/{ANA}")).await;
     assert!(shows(&page, "Ana López") && !shows(&page, "✓ Resolved"));
 }
+
+#[tokio::test]
+async fn assigning_in_the_conversation_to_me_or_to_a_user_and_group_is_shown_and_heard() {
+    let (instance, _d360, client) = team().await;
+    let carla_id = instance.add_user("carla", "agent").await["id"]
+        .as_i64()
+        .unwrap();
+    let body = json!({"name": "Sales", "users": [carla_id]});
+    let (status, group) = instance.configurator().post("/api/v1/groups/", body).await;
+    assert_eq!(status, 201, "{group}");
+    let group = group["id"].as_i64().unwrap().to_string();
+    let mut socket = listen(&instance, &token_of(&instance, "bruno").await).await;
+    let (_, me) = instance
+        .signed_in("bruno")
+        .await
+        .get("/api/v1/users/current/")
+        .await;
+    let me = me["id"].as_i64().unwrap().to_string();
+    let before = get_text(&client, &instance, &format!("/inbox/chats/{ANA}")).await;
+    assert!(shows(&before, "Unassigned") && shows(&before, ">Assign to me<"));
+
+    let mine = post_form(
+        &client,
+        &instance,
+        &format!("/inbox/chats/{ANA}/assign?assigned=unassigned"),
+        &[("user", &me)],
+    )
+    .await;
+
+    assert_eq!(mine.status(), 303);
+    assert_eq!(
+        location(&mine),
+        format!("/inbox/chats/{ANA}?assigned=unassigned")
+    );
+    let heard = next_getchat(&mut socket, "chat_assignment").await;
+    assert_eq!(
+        heard["assigned_to_user_set"]["username"], "bruno",
+        "{heard}"
+    );
+    let chat = get_text(&client, &instance, &format!("/inbox/chats/{ANA}")).await;
+    assert!(shows(&chat, "Assigned to <strong>bruno</strong>"), "{chat}");
+    assert!(!shows(&chat, ">Assign to me<"), "already mine");
+    let list = get_text(&client, &instance, "/inbox/?assigned=mine").await;
+    assert!(shows(&list, "Ana López") && shows(&list, "👤 bruno"));
+
+    let handed = post_form(
+        &client,
+        &instance,
+        &format!("/inbox/chats/{ANA}/assign"),
+        &[("user", &carla_id.to_string()), ("group", &group)],
+    )
+    .await;
+    assert_eq!(handed.status(), 303);
+    let chat = get_text(&client, &instance, &format!("/inbox/chats/{ANA}")).await;
+    assert!(
+        shows(&chat, "Assigned to <strong>carla · Sales</strong>"),
+        "{chat}"
+    );
+    // Now it is carla's: bruno, an agent, may not take it back.
+    let taken = post_form(
+        &client,
+        &instance,
+        &format!("/inbox/chats/{ANA}/assign"),
+        &[("user", &me)],
+    )
+    .await;
+    let refused = client
+        .get(instance.url(location(&taken)))
+        .send()
+        .await
+        .unwrap();
+    expect_page(refused, 200, "already assigned to another user").await;
+    let (_, assignment) = instance
+        .signed_in("carla")
+        .await
+        .get(&format!("/api/v1/chat_assignment/{ANA}/"))
+        .await;
+    assert_eq!(
+        assignment["assigned_to_user"], carla_id,
+        "unchanged: {assignment}"
+    );
+}
