@@ -125,19 +125,24 @@ async fn update(
     Ok(Json(with_members(&state, &group).await?))
 }
 
-/// Deleting a group takes it off the chats assigned to it (they keep their user) and turns
-/// round-robin off if it went to this group.
+/// Deleting a group takes it off the chats assigned to it (they keep their user; each chat's
+/// history says so and every connected client hears it) and turns round-robin off if it went to
+/// this group.
 async fn destroy(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     require_group_manager(&caller)?;
-    let chats = state.store.delete_group(group_id(&id)?).await?;
-    let chats = chats.ok_or(ApiError::NotFound)?;
+    let unassigned = state.store.delete_group(group_id(&id)?, &caller.0).await?;
+    let unassigned = unassigned.ok_or(ApiError::NotFound)?;
+    // Every connected client hears of each chat the group was taken off.
+    for event in &unassigned {
+        state.push.getchat_webhook(views::chat_assignment(event));
+    }
     tracing::info!(
         id,
-        chats = chats.len(),
+        chats = unassigned.len(),
         by = caller.0.username.as_str(),
         "group deleted"
     );

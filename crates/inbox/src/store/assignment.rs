@@ -242,6 +242,35 @@ pub(crate) async fn unassign_user(
     Ok(events)
 }
 
+/// Takes a group that is being deleted off every chat assigned to it (they keep their user), each
+/// in that chat's history as done by `by`; in the caller's transaction, before the group's row goes.
+pub(crate) async fn unassign_group(
+    conn: &mut SqliteConnection,
+    group: GroupId,
+    by: &User,
+) -> anyhow::Result<Vec<AssignmentEvent>> {
+    let wa_ids: Vec<String> = sqlx::query_scalar(
+        "SELECT wa_id FROM chats WHERE assigned_group_id = ? ORDER BY last_message_at DESC, wa_id",
+    )
+    .bind(group.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut events = Vec::with_capacity(wa_ids.len());
+    for wa_id in wa_ids {
+        let wa_id =
+            WaId::parse(&wa_id).ok_or_else(|| anyhow::anyhow!("stored chat number {wa_id:?}"))?;
+        let Some(before) = current(conn, &wa_id).await? else {
+            continue;
+        };
+        let after = Current {
+            user: before.user.clone(),
+            group: None,
+        };
+        events.push(write(conn, &wa_id, &before, after, Some(by), false).await?);
+    }
+    Ok(events)
+}
+
 /// Round-robin for a conversation that starts: when the admin named a group for it, the chat goes
 /// to that group and to its next available member by id after the one who got the last chat
 /// (none available: the group alone). In the caller's transaction, so concurrent webhooks take

@@ -1,9 +1,10 @@
 //! Groups of agents and their members.
 
+use super::assignment::{self, AssignmentEvent};
 use super::users::{user_from_row, USER_COLUMNS};
 use super::Store;
 use crate::clock::UnixSeconds;
-use crate::domain::{Role, User, UserId, WaId};
+use crate::domain::{Role, User, UserId};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use std::collections::HashMap;
@@ -196,39 +197,31 @@ impl Store {
         self.change_group(id, &change).await
     }
 
-    /// Deletes the group. Its chats keep their user but lose the group, and round-robin stops if
-    /// it went to this group. The chats it leaves, or `None` if there was no such group.
-    pub async fn delete_group(&self, id: GroupId) -> anyhow::Result<Option<Vec<WaId>>> {
+    /// Deletes the group. Its chats keep their user but lose the group, each in its history as
+    /// done by `by`, and round-robin stops if it went to this group. The chats' history rows, or
+    /// `None` if there was no such group.
+    pub async fn delete_group(
+        &self,
+        id: GroupId,
+        by: &User,
+    ) -> anyhow::Result<Option<Vec<AssignmentEvent>>> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let chats: Vec<String> = sqlx::query_scalar(
-            "SELECT wa_id FROM chats WHERE assigned_group_id = ? ORDER BY wa_id",
-        )
-        .bind(id.0)
-        .fetch_all(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE chats SET assigned_group_id = NULL WHERE assigned_group_id = ?")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
+        if !group_exists(&mut tx, id).await? {
+            return Ok(None);
+        }
+        let unassigned = assignment::unassign_group(&mut tx, id, by).await?;
         sqlx::query(
             "UPDATE team_settings SET auto_assign_group_id = NULL WHERE auto_assign_group_id = ?",
         )
         .bind(id.0)
         .execute(&mut *tx)
         .await?;
-        let done = sqlx::query("DELETE FROM agent_groups WHERE id = ?")
+        sqlx::query("DELETE FROM agent_groups WHERE id = ?")
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() == 0 {
-            return Ok(None);
-        }
         tx.commit().await?;
-        let chats = chats
-            .iter()
-            .map(|raw| WaId::parse(raw).ok_or_else(|| anyhow::anyhow!("stored wa_id {raw:?}")))
-            .collect::<anyhow::Result<_>>()?;
-        Ok(Some(chats))
+        Ok(Some(unassigned))
     }
 
     /// The members of each of these groups, oldest user first; a group without any is absent.

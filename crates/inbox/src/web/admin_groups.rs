@@ -6,6 +6,7 @@ use super::error::WebError;
 use super::layout::{csrf_field, notice, page, post_button, Tone};
 use super::login::CsrfOnly;
 use super::session::{AdminSession, WebSession};
+use crate::api::views;
 use crate::clock;
 use crate::domain::{Role, User, UserId};
 use crate::state::AppState;
@@ -114,11 +115,15 @@ pub async fn delete(
     Form(input): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
     session.check_csrf(&state, &input.csrf_token)?;
-    let chats = state.store.delete_group(GroupId(id)).await?;
-    let chats = chats.ok_or(WebError::NotFound)?;
+    let unassigned = state.store.delete_group(GroupId(id), &session.user).await?;
+    let unassigned = unassigned.ok_or(WebError::NotFound)?;
+    // Every connected client hears of each chat the group was taken off.
+    for event in &unassigned {
+        state.push.getchat_webhook(views::chat_assignment(event));
+    }
     tracing::info!(
         id,
-        chats = chats.len(),
+        chats = unassigned.len(),
         by = session.user.username.as_str(),
         "group deleted"
     );

@@ -3,8 +3,9 @@
 
 use crate::support::html::{csrf_token, expect_page, shows};
 use crate::support::instance::{inbound_secret, time_now};
+use crate::support::socket::{listen, next_getchat};
 use crate::support::web::{activate, get_text, location};
-use crate::support::{browser_client, Api, Instance, Spec, PASSWORD};
+use crate::support::{browser_client, token_for, Api, Instance, Spec, PASSWORD};
 use inbox::bootstrap::{INBOUND_SECRET_HEADER, INBOUND_WEBHOOK_PATH};
 use reqwest::{Client, Method, Response};
 use serde_json::{json, Value};
@@ -372,6 +373,126 @@ async fn under_the_own_rule_an_agent_gets_404_for_a_chat_nobody_assigned_to_them
 
     patch(&boss, SETTINGS, json!({"agent_chat_visibility": "all"})).await;
     assert_eq!(ana.get(&chat).await.0, 200);
+}
+
+/// The admin (or anyone) assigns the chat through the assignment API.
+async fn assign(api: &Api<'_>, body: Value) -> (u16, Value) {
+    let (status, answer) = api
+        .put(&format!("/api/v1/chat_assignment/{CUSTOMER}/"), body)
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    (status, answer)
+}
+
+/// Whether the agent sees the chat: opened alone, and in their list of chats.
+async fn sees_chat(agent: &Api<'_>) -> bool {
+    let (status, _) = agent.get(&format!("/api/v1/chats/{CUSTOMER}/")).await;
+    let (_, list) = agent.get("/api/v1/chats/").await;
+    let listed = list["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .any(|c| c["wa_id"] == CUSTOMER);
+    assert_eq!(
+        status == 200,
+        listed,
+        "opened and listed alike: {status}, {list}"
+    );
+    assert!(status == 200 || status == 404, "{status}");
+    listed
+}
+
+#[tokio::test]
+async fn under_the_own_rule_an_agent_sees_a_chat_once_it_is_assigned_to_them() {
+    let instance = Instance::start(Spec::default()).await;
+    let ana_id = user(&instance, "ana", "agent").await;
+    user(&instance, "bo", "agent").await;
+    user(&instance, "boss", "admin").await;
+    let (ana, bo, boss) = (
+        instance.signed_in("ana").await,
+        instance.signed_in("bo").await,
+        instance.signed_in("boss").await,
+    );
+    customer_writes(&instance).await;
+    patch(&boss, SETTINGS, json!({"agent_chat_visibility": "own"})).await;
+    assert!(!sees_chat(&ana).await);
+
+    assign(&boss, json!({"assigned_to_user": ana_id})).await;
+
+    assert!(sees_chat(&ana).await, "assigned to her");
+    assert!(!sees_chat(&bo).await, "not to him");
+    assign(&boss, json!({"assigned_to_user": null})).await;
+    assert!(!sees_chat(&ana).await, "no longer hers");
+}
+
+#[tokio::test]
+async fn under_the_groups_rule_the_members_of_the_chats_group_see_it_and_no_one_else() {
+    let instance = Instance::start(Spec::default()).await;
+    let ana_id = user(&instance, "ana", "agent").await;
+    let bo_id = user(&instance, "bo", "agent").await;
+    user(&instance, "boss", "admin").await;
+    let (ana, bo, boss) = (
+        instance.signed_in("ana").await,
+        instance.signed_in("bo").await,
+        instance.signed_in("boss").await,
+    );
+    let sales = new_group(&instance, "Sales", &[ana_id]).await;
+    new_group(&instance, "Support", &[bo_id]).await;
+    customer_writes(&instance).await;
+    patch(&boss, SETTINGS, json!({"agent_chat_visibility": "groups"})).await;
+    assert!(!sees_chat(&ana).await, "a chat of no group");
+
+    assign(&boss, json!({"assigned_group": sales})).await;
+
+    assert!(sees_chat(&ana).await, "she is in Sales");
+    assert!(!sees_chat(&bo).await, "he is in Support");
+    let group = format!("/api/v1/groups/{sales}/");
+    patch(&boss, &group, json!({"users": [bo_id]})).await;
+    assert!(sees_chat(&bo).await, "he joined Sales");
+    assert!(!sees_chat(&ana).await, "she left it");
+    patch(&boss, SETTINGS, json!({"agent_chat_visibility": "all"})).await;
+    assert!(sees_chat(&ana).await, "every chat again");
+}
+
+#[tokio::test]
+async fn deleting_a_group_takes_it_off_its_chats_which_keep_their_agent_and_every_client_hears_it()
+{
+    let instance = Instance::start(Spec::default()).await;
+    let ana_id = user(&instance, "ana", "agent").await;
+    user(&instance, "boss", "admin").await;
+    let boss = instance.signed_in("boss").await;
+    let sales = new_group(&instance, "Sales", &[ana_id]).await;
+    customer_writes(&instance).await;
+    assign(
+        &boss,
+        json!({"assigned_to_user": ana_id, "assigned_group": sales}),
+    )
+    .await;
+    let token = token_for(&instance, "ana", PASSWORD).await;
+    let token: Value = token.json().await.expect("json");
+    let mut socket = listen(&instance, token["token"].as_str().expect("a token")).await;
+
+    assert_eq!(
+        boss.delete(&format!("/api/v1/groups/{sales}/")).await.0,
+        204
+    );
+
+    let heard = next_getchat(&mut socket, "chat_assignment").await;
+    assert_eq!(heard["wa_id"], CUSTOMER);
+    assert_eq!(heard["assigned_group_was_cleared"], true);
+    assert_eq!(heard["assigned_to_user_was_cleared"], false);
+    assert_eq!(heard["done_by"]["username"], "boss");
+    let (_, chat) = boss.get(&format!("/api/v1/chats/{CUSTOMER}/")).await;
+    assert_eq!(chat["assigned_group"], Value::Null);
+    assert_eq!(chat["assigned_to_user"]["id"], ana_id, "she keeps it");
+    let (_, history) = boss
+        .get(&format!("/api/v1/chat_assignment_events/?wa_id={CUSTOMER}"))
+        .await;
+    assert_eq!(
+        history["results"][0]["assigned_group_was_cleared"], true,
+        "{history}"
+    );
+    assert_eq!(history["results"][0]["previous_assigned_group"], sales);
 }
 
 // --- the admin panel ---
