@@ -1,6 +1,9 @@
 //! Groups of agents and the admin's team settings: through the API (`groups/`,
 //! `settings/team/`) and through the admin panel's forms.
 
+use crate::support::browser::{
+    click, screenshot, type_into, wait_for, wait_for_path, wait_for_text, with_browser,
+};
 use crate::support::html::{csrf_token, expect_page, shows};
 use crate::support::instance::{inbound_secret, time_now};
 use crate::support::socket::{listen, next_getchat};
@@ -801,4 +804,82 @@ async fn the_admin_sets_who_sees_which_chats_and_round_robin_in_the_panel() {
         instance.configurator().get(SETTINGS).await.1["agent_chat_visibility"],
         "groups"
     );
+}
+
+// --- in a browser ---
+
+/// The admin's clicks on both pages, with a screenshot of each at desktop and phone width.
+#[tokio::test]
+async fn an_admin_manages_groups_and_team_settings_in_a_browser() {
+    let instance = Instance::start(Spec::default()).await;
+    let ana_id = user(&instance, "ana.agent", "agent").await;
+    user(&instance, "bruno.agent", "agent").await;
+    new_group(&instance, "Sales", &[ana_id]).await;
+    let activation_url = instance.activation_url();
+
+    with_browser(move |client| async move {
+        client.goto(&activation_url).await.unwrap();
+        type_into(&client, "input[name=password]", PASSWORD).await;
+        type_into(&client, "input[name=password_confirmation]", PASSWORD).await;
+        click(&client, "button[type=submit]").await;
+        wait_for_text(&client, ".notice.success", "Your password is saved").await;
+        click(&client, "details.menu summary").await;
+        click(&client, ".menu-items a[href='/admin/groups']").await;
+        wait_for_path(&client, "/admin/groups").await;
+
+        type_into(
+            &client,
+            "form[action='/admin/groups'] input[name=name]",
+            "Support",
+        )
+        .await;
+        click(&client, "form[action='/admin/groups'] button[type=submit]").await;
+        wait_for_text(&client, ".notice.success", "The group was added.").await;
+        let support = wait_for(
+            &client,
+            "section.group[aria-label=Support] select[name=user_id]",
+        )
+        .await;
+        support.select_by_label("bruno.agent").await.unwrap();
+        click(
+            &client,
+            "section.group[aria-label=Support] form.add-member button",
+        )
+        .await;
+        wait_for_text(&client, ".notice.success", "The member was added.").await;
+        wait_for_text(
+            &client,
+            "section.group[aria-label=Support] ul.members",
+            "bruno.agent",
+        )
+        .await;
+        screenshot(&client, "admin-groups-desktop").await;
+        client.set_window_size(390, 844).await.unwrap();
+        screenshot(&client, "admin-groups-phone").await;
+        client.set_window_size(1280, 900).await.unwrap();
+
+        click(&client, "details.menu summary").await;
+        click(&client, ".menu-items a[href='/admin/settings']").await;
+        wait_for_path(&client, "/admin/settings").await;
+        click(&client, "input[name=agent_chat_visibility][value=groups]").await;
+        let group = wait_for(&client, "select[name=auto_assign_group]").await;
+        group.select_by_label("Support").await.unwrap();
+        click(
+            &client,
+            "form[action='/admin/settings'] button[type=submit]",
+        )
+        .await;
+        wait_for_text(&client, ".notice.success", "The team settings are saved.").await;
+        screenshot(&client, "admin-settings-desktop").await;
+        client.set_window_size(390, 844).await.unwrap();
+        screenshot(&client, "admin-settings-phone").await;
+    })
+    .await;
+
+    let (_, settings) = instance.configurator().get(SETTINGS).await;
+    assert_eq!(settings["agent_chat_visibility"], "groups");
+    let support = &groups(&instance).await[1];
+    assert_eq!(support["name"], "Support");
+    assert_eq!(settings["auto_assign_group"], support["id"]);
+    assert_eq!(member_names(support), ["bruno.agent"]);
 }
