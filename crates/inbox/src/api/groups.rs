@@ -47,9 +47,14 @@ async fn list(
         .await?;
     let ids: Vec<GroupId> = groups.iter().map(|g| g.id).collect();
     let mut members = state.store.members_of_groups(&ids).await?;
+    let people: Vec<UserId> = members.values().flatten().map(|u| u.id).collect();
+    let groups_of = state.store.groups_of_users(&people).await?;
     let results = groups
         .iter()
-        .map(|g| views::group_with_members(g, &members.remove(&g.id).unwrap_or_default()))
+        .map(|g| {
+            let members = members.remove(&g.id).unwrap_or_default();
+            views::group_with_members(g, &members, &groups_of)
+        })
         .collect();
     let url = format!("{}/api/v1/groups/", state.identity.public_origin);
     Ok(Json(Page::new(&url, &query, count, results)))
@@ -187,7 +192,9 @@ async fn remove_member(
 
 async fn with_members(state: &AppState, group: &Group) -> Result<Value, ApiError> {
     let members = state.store.group_members(group.id).await?;
-    Ok(views::group_with_members(group, &members))
+    let people: Vec<UserId> = members.iter().map(|u| u.id).collect();
+    let groups_of = state.store.groups_of_users(&people).await?;
+    Ok(views::group_with_members(group, &members, &groups_of))
 }
 
 /// Admins and the configurator manage groups; agents belong to them.

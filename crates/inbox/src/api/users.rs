@@ -3,7 +3,7 @@ use super::extract::{ApiJson, Caller};
 use super::pagination::{Page, PageQuery};
 use super::views;
 use crate::accounts::{self, NewUserInput};
-use crate::domain::UserId;
+use crate::domain::{User, UserId};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -11,8 +11,11 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
 
-pub async fn current(Caller(user): Caller) -> Json<Value> {
-    Json(views::user(&user))
+pub async fn current(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(with_groups(&state, &user).await?))
 }
 
 pub async fn list(
@@ -25,7 +28,12 @@ pub async fn list(
         .users_page(query.limit(), query.offset())
         .await?;
     let url = format!("{}/api/v1/users/", state.identity.public_origin);
-    let results = users.iter().map(views::user).collect();
+    let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
+    let groups = state.store.groups_of_users(&ids).await?;
+    let results = users
+        .iter()
+        .map(|u| views::user_in_groups(u, groups.get(&u.id).map_or(&[], Vec::as_slice)))
+        .collect();
     Ok(Json(Page::new(&url, &query, count, results)))
 }
 
@@ -35,8 +43,14 @@ pub async fn retrieve(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let user = state.store.user(user_id(&id)?).await?;
-    user.map(|u| Json(views::user(&u)))
-        .ok_or(ApiError::NotFound)
+    let user = user.ok_or(ApiError::NotFound)?;
+    Ok(Json(with_groups(&state, &user).await?))
+}
+
+/// The user with the groups they belong to, as get.chat's `users/` answers them.
+async fn with_groups(state: &AppState, user: &User) -> Result<Value, ApiError> {
+    let groups = state.store.groups_of(user.id).await?;
+    Ok(views::user_in_groups(user, &groups))
 }
 
 #[derive(Deserialize)]

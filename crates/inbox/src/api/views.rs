@@ -192,13 +192,26 @@ pub fn chat_resolved(
     }})
 }
 
-/// A group of agents as `groups/` answers it: get.chat's Group (`id`, `name`) with its members.
-pub fn group_with_members(group: &crate::store::Group, members: &[User]) -> Value {
-    json!({
-        "id": group.id.0,
-        "name": group.name,
-        "users": members.iter().map(user).collect::<Vec<_>>(),
-    })
+/// A user with the groups they belong to (get.chat's web app reads `groups` to tell whether a
+/// user is in a chat's group); [`user`] alone says none.
+pub fn user_in_groups(person: &User, groups: &[Group]) -> Value {
+    let mut value = user(person);
+    value["groups"] = groups.iter().map(group).collect();
+    value
+}
+
+/// A group of agents as `groups/` answers it: get.chat's Group (`id`, `name`) with its members,
+/// each with all of their groups.
+pub fn group_with_members(
+    group: &Group,
+    members: &[User],
+    groups_of: &std::collections::HashMap<crate::domain::UserId, Vec<Group>>,
+) -> Value {
+    let users: Vec<Value> = members
+        .iter()
+        .map(|m| user_in_groups(m, groups_of.get(&m.id).map_or(&[], Vec::as_slice)))
+        .collect();
+    json!({"id": group.id.0, "name": group.name, "users": users})
 }
 
 /// The admin's team settings as `settings/team/` answers them.

@@ -266,6 +266,31 @@ impl Store {
         rows.iter().map(user_from_row).collect()
     }
 
+    /// The groups each of these users belongs to, by name; a user in none is absent.
+    pub async fn groups_of_users(
+        &self,
+        users: &[UserId],
+    ) -> anyhow::Result<HashMap<UserId, Vec<Group>>> {
+        let mut groups: HashMap<UserId, Vec<Group>> = HashMap::new();
+        if users.is_empty() {
+            return Ok(groups);
+        }
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT m.user_id, g.id, g.name FROM group_members m \
+             JOIN agent_groups g ON g.id = m.group_id WHERE m.user_id IN (",
+        );
+        let mut ids = query.separated(", ");
+        for user in users {
+            ids.push_bind(user.0);
+        }
+        query.push(") ORDER BY g.name COLLATE NOCASE, g.id");
+        for row in query.build().fetch_all(&self.pool).await? {
+            let user = UserId(row.get("user_id"));
+            groups.entry(user).or_default().push(group_from_row(&row));
+        }
+        Ok(groups)
+    }
+
     /// Adds a person to a group; adding a member again changes nothing.
     pub async fn add_group_member(
         &self,

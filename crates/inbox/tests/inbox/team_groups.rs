@@ -103,7 +103,34 @@ async fn admins_create_rename_fill_and_delete_groups_and_everyone_reads_them_wit
     let (status, kept) = boss.put(&path, json!({"name": "Sales"})).await;
     assert_eq!(status, 200);
     assert_eq!(member_names(&kept), ["boss", "bo"], "users left out stay");
-    new_group(&instance, "Support", &[]).await;
+    let support = new_group(&instance, "Support", &[bo_id]).await;
+    let (_, bo) = instance
+        .signed_in("bo")
+        .await
+        .get("/api/v1/users/current/")
+        .await;
+    assert_eq!(
+        bo["groups"],
+        json!([{"id": sales["id"], "name": "Sales"}, {"id": support, "name": "Support"}]),
+        "get.chat's User carries the user's groups, by name"
+    );
+    let (_, users) = ana.get("/api/v1/users/").await;
+    let listed = |name: &str| {
+        users["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .find(|u| u["username"] == name)
+            .expect("listed")["groups"]
+            .clone()
+    };
+    assert_eq!(listed("ana"), json!([]), "she left Sales");
+    assert_eq!(
+        listed("boss"),
+        json!([{"id": sales["id"], "name": "Sales"}])
+    );
+    let (_, one) = ana.get(&format!("/api/v1/users/{boss_id}/")).await;
+    assert_eq!(one["groups"][0]["name"], "Sales");
 
     let (status, list) = ana.get("/api/v1/groups/?limit=1").await;
     assert_eq!(status, 200, "{list}");
@@ -117,9 +144,16 @@ async fn admins_create_rename_fill_and_delete_groups_and_everyone_reads_them_wit
     );
     assert_eq!(list["results"][0]["name"], "Sales");
     assert_eq!(member_names(&list["results"][0]), ["boss", "bo"]);
+    assert_eq!(
+        list["results"][0]["users"][1]["groups"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "bo's groups: {list}"
+    );
     let (_, second) = ana.get("/api/v1/groups/?limit=1&offset=1").await;
     assert_eq!(second["results"][0]["name"], "Support");
-    assert_eq!(second["results"][0]["users"], json!([]));
+    assert_eq!(member_names(&second["results"][0]), ["bo"]);
     assert_eq!(ana.get(&path).await.1["name"], "Sales");
 
     assert_eq!(boss.delete(&path).await.0, 204);
