@@ -43,6 +43,37 @@ where
     }
 }
 
+/// Runs `walk` with two fresh headless Chromiums, each with its own profile (its own cookies):
+/// two people at once. Closes both even when `walk` panics, then passes the panic on.
+pub async fn with_two_browsers<F, Fut>(walk: F)
+where
+    F: FnOnce(Client, Client) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        eprintln!(
+            "skipped: browser test needs {CHROMIUM} and {CHROMEDRIVER} \
+             (apt-get install -y chromium chromium-driver)"
+        );
+        return;
+    }
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let profiles = [
+        tempfile::tempdir().expect("profile dir"),
+        tempfile::tempdir().expect("profile dir"),
+    ];
+    let (mut driver, port) = start_driver().await;
+    let first = connect(port, profiles[0].path()).await;
+    let second = connect(port, profiles[1].path()).await;
+    let outcome = tokio::spawn(walk(first.clone(), second.clone())).await;
+    let _ = first.close().await;
+    let _ = second.close().await;
+    let _ = driver.kill().await;
+    if let Err(failure) = outcome {
+        std::panic::resume_unwind(failure.into_panic());
+    }
+}
+
 async fn start_driver() -> (Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

@@ -8,7 +8,7 @@ use super::error::WebError;
 use super::layout::csrf_field;
 use super::list_query::ListQuery;
 use super::session::InboxSession;
-use super::team_marks::{assignee_text, dot};
+use super::team_marks::{assignee_text, dot, person_icon};
 use crate::domain::{Role, Tag, TagId, User, UserId, WaId};
 use crate::messaging::chat_actions;
 use crate::state::AppState;
@@ -50,13 +50,14 @@ impl TeamBar<'_> {
         html! {
             // Swapped by the page's script when someone changes the chat.
             div.chat-team #chat-team data-live {
-                div.team-state {
+                div.team-row.team-state {
                     @if resolved {
                         span.resolved-mark.state { "✓ Resolved" }
                     } @else {
                         span.open-mark.state { "Open" }
                     }
                     span.assignee.state {
+                        (person_icon())
                         @match &assignee {
                             Some(who) => { "Assigned to " strong { (who) } },
                             None => { "Unassigned" },
@@ -76,8 +77,9 @@ impl TeamBar<'_> {
                             @if resolved { "Reopen" } @else { "Resolve" }
                         }
                     }
+                    (self.assign_form())
                 }
-                div.team-tags {
+                div.team-row.team-tags {
                     ul.chat-tags aria-label="Tags" {
                         @for tagging in &chat.tags {
                             li.tag-chip {
@@ -111,7 +113,6 @@ impl TeamBar<'_> {
                         span.hint { "No tags yet: an admin adds them in the admin panel." }
                     }
                 }
-                (self.assign_form())
             }
         }
     }

@@ -22,10 +22,21 @@ pub fn dot(color: &TagColor) -> Markup {
     html! {
         svg.tag-dot viewBox="0 0 10 10" aria-hidden="true" {
             @if color.is_none() {
-                circle cx="5" cy="5" r="4" fill="none" stroke="#8a969c" stroke-width="1.5";
+                circle cx="5" cy="5" r="4" fill="none" stroke="#8a969c" stroke-width="1.5" {}
             } @else {
-                circle cx="5" cy="5" r="5" fill=(color.as_str());
+                circle cx="5" cy="5" r="5" fill=(color.as_str()) {}
             }
+        }
+    }
+}
+
+/// A small figure of a person, before a name.
+pub fn person_icon() -> Markup {
+    html! {
+        svg.person-icon viewBox="0 0 16 16" aria-hidden="true" {
+            // Closed explicitly: in an HTML page an SVG element left open holds the next one.
+            circle cx="8" cy="5" r="3" fill="currentColor" {}
+            path d="M2.5 14.5c0-3 2.5-5 5.5-5s5.5 2 5.5 5z" fill="currentColor" {}
         }
     }
 }
@@ -50,7 +61,7 @@ pub fn list_marks(chat: &ChatRecord) -> Markup {
                 @if resolved { span.resolved-mark title="Resolved" { "✓ Resolved" } }
                 @if let Some(assignee) = &assignee {
                     span.assignee title="Assigned to" {
-                        span.visually-hidden { "Assigned to " } "👤 " (assignee)
+                        span.visually-hidden { "Assigned to " } (person_icon()) (assignee)
                     }
                 }
                 @for tagging in &chat.tags { (tag_chip(tagging)) }

@@ -4,6 +4,7 @@
 mod activation;
 mod browser;
 mod browser_inbox;
+mod browser_team;
 mod cors;
 mod fake_d360;
 mod messaging;

@@ -2,6 +2,7 @@
 
 pub use chromium_test::{
     click, path_of, type_into, wait_for, wait_for_path, wait_for_text, with_browser,
+    with_two_browsers,
 };
 
 pub async fn screenshot(client: &fantoccini::Client, name: &str) {
