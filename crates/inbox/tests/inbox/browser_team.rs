@@ -154,6 +154,30 @@ async fn what_one_agent_does_to_a_conversation_shows_on_the_other_agents_page_wi
         dora.goto(&format!("{base}/inbox/")).await.unwrap();
         wait_for_text(&dora, ".chat-list", "Carla Souza").await;
         screenshot(&dora, "21-team-list").await;
+        // Choosing a tag in the filter applies it at once (the script submits its form).
+        dora.find(Locator::Css("form.tag-filter select"))
+            .await
+            .unwrap()
+            .select_by_value(&tags[1].to_string())
+            .await
+            .unwrap();
+        wait_for_text(&dora, ".chat-list", "Ana López").await;
+        let started = std::time::Instant::now();
+        while !dora
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .ends_with(&format!("/inbox/?tag={}", tags[1]))
+        {
+            assert!(
+                started.elapsed().as_secs() < 10,
+                "the tag filter never applied"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let carla_hidden = dora.find(Locator::Css(".chat-list")).await.unwrap();
+        assert!(!carla_hidden.text().await.unwrap().contains("Carla Souza"));
 
         dora.set_window_size(390, 844).await.unwrap();
         screenshot(&dora, "22-team-list-phone").await;
@@ -162,6 +186,25 @@ async fn what_one_agent_does_to_a_conversation_shows_on_the_other_agents_page_wi
             .unwrap();
         wait_for_text(&dora, ".chat-team", "✓ Resolved").await;
         screenshot(&dora, "23-team-conversation-phone").await;
+        // A saved response chosen goes into the text box, to be edited before it is sent.
+        let saved = dora
+            .find(Locator::Css("form.saved-form select"))
+            .await
+            .unwrap();
+        let options = saved.find_all(Locator::Css("option")).await.unwrap();
+        let value = options[1].attr("value").await.unwrap().unwrap();
+        saved.select_by_value(&value).await.unwrap();
+        let typed = dora
+            .execute(
+                "return document.getElementById('composer-body').value;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            typed,
+            json!("Thanks for waiting! Your order is ready for pick-up until 6 pm.")
+        );
         let composer_fits = dora
             .execute(
                 "return document.documentElement.scrollWidth <= window.innerWidth;",
