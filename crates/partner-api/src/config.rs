@@ -247,8 +247,8 @@ impl ServeArgs {
     }
 
     /// The limits of a listener; `per_client` only where clients connect directly.
-    pub fn listener_limits(&self, per_client: bool) -> crate::listener::Limits {
-        crate::listener::Limits {
+    pub fn listener_limits(&self, per_client: bool) -> http_listener::Limits {
+        http_listener::Limits {
             header_timeout: std::time::Duration::from_secs(self.header_timeout_seconds),
             body_timeout: std::time::Duration::from_secs(self.body_timeout_seconds),
             max_connections: self.max_connections,

@@ -13,7 +13,6 @@ pub mod deploy;
 pub mod docker;
 pub mod domain;
 pub mod images;
-pub mod listener;
 pub mod metrics;
 pub mod public_urls;
 pub mod router;

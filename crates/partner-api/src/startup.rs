@@ -76,9 +76,8 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
     let api_router = api::router(state, args.sandbox_enabled());
     let api_limits = args.listener_limits(false);
     tasks.spawn(async move {
-        crate::listener::serve(api_listener, api_router, api_limits, stop)
-            .await
-            .context("serving the API")
+        http_listener::serve(api_listener, api_router, api_limits, stop.cancelled_owned()).await;
+        Ok(())
     });
     let stop = shutdown.clone();
     let instance_router = crate::router::app(
@@ -89,9 +88,9 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
     );
     let router_limits = args.listener_limits(true);
     tasks.spawn(async move {
-        crate::listener::serve(router_listener, instance_router, router_limits, stop)
-            .await
-            .context("serving the instance router")
+        let stop = stop.cancelled_owned();
+        http_listener::serve(router_listener, instance_router, router_limits, stop).await;
+        Ok(())
     });
     deploy::spawn_workers(&deployer, &shutdown, &mut tasks);
     let reconciler = deployer.clone();

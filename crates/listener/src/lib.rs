@@ -2,6 +2,10 @@
 //! idle keep-alive connections), a timeout between body frames, and caps on open connections, in
 //! all and per client address. A connection over a cap is accepted and closed at once, so its
 //! descriptor is freed and the accept queue keeps moving for everyone else.
+//!
+//! Shared by the control plane's listeners and every instance's.
+
+#![forbid(unsafe_code)]
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -9,13 +13,12 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt;
 use tower_http::timeout::TimeoutBody;
 
@@ -30,19 +33,21 @@ pub struct Limits {
     pub max_connections_per_client: usize,
 }
 
-/// Serves `app` until `stop`, then lets requests in flight finish.
+/// Serves `app` until `stop` completes, then lets requests in flight finish.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
-    stop: CancellationToken,
-) -> anyhow::Result<()> {
+    stop: impl Future<Output = ()>,
+) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let clients = Arc::new(ClientCounts::default());
-    let tracker = TaskTracker::new();
+    // Every connection holds a receiver: the sender tells them to stop, then sees them all gone.
+    let (stopping, stop_seen) = watch::channel(false);
+    tokio::pin!(stop);
     loop {
         let (stream, peer) = tokio::select! {
-            _ = stop.cancelled() => break,
+            () = &mut stop => break,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
@@ -62,14 +67,14 @@ pub async fn serve(
             continue;
         };
         let app = app.clone();
-        let stop = stop.clone();
-        tracker.spawn(connection(stream, peer, app, limits, stop, (slot, client)));
+        let stop = stop_seen.clone();
+        tokio::spawn(connection(stream, peer, app, limits, stop, (slot, client)));
     }
     // Closed before the wait: a stopping service takes no new connection, not even into the backlog.
     drop(listener);
-    tracker.close();
-    tracker.wait().await;
-    Ok(())
+    drop(stop_seen);
+    stopping.send_replace(true);
+    stopping.closed().await;
 }
 
 async fn connection(
@@ -77,7 +82,7 @@ async fn connection(
     peer: SocketAddr,
     app: Router,
     limits: Limits,
-    stop: CancellationToken,
+    mut stop: watch::Receiver<bool>,
     _held: (OwnedSemaphorePermit, ClientSlot),
 ) {
     let _ = stream.set_nodelay(true);
@@ -94,7 +99,7 @@ async fn connection(
     tokio::pin!(conn);
     let served = tokio::select! {
         served = conn.as_mut() => served,
-        _ = stop.cancelled() => {
+        () = stopped(&mut stop) => {
             conn.as_mut().graceful_shutdown();
             conn.await
         }
@@ -102,6 +107,11 @@ async fn connection(
     if let Err(e) = served {
         tracing::debug!(%peer, error = %e, "connection closed");
     }
+}
+
+/// Completes once the service stops (or is gone); holds no borrow of the value across an await.
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopping| *stopping).await;
 }
 
 #[derive(Default)]
