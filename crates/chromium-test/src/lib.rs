@@ -196,6 +196,22 @@ fn screenshots_dir(target_tmpdir: &str) -> PathBuf {
         .join("screenshots")
 }
 
+/// Marks the page, so that a reload (which loses the mark) is noticed by [`still_the_same_page`].
+pub async fn mark_page(client: &Client) {
+    client
+        .execute("window.notReloaded = true;", vec![])
+        .await
+        .expect("a script runs");
+}
+
+pub async fn still_the_same_page(client: &Client) -> bool {
+    let marked = client
+        .execute("return window.notReloaded === true;", vec![])
+        .await
+        .expect("a script runs");
+    marked == json!(true)
+}
+
 pub async fn path_of(client: &Client) -> String {
     client.current_url().await.expect("a URL").path().to_owned()
 }

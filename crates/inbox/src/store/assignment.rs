@@ -72,7 +72,7 @@ pub enum AssignError {
     NoSuchGroup(GroupId),
     #[error("This user is not a member of the group.")]
     NotInGroup,
-    /// An agent may change only a chat that is assigned to nobody or to them (as in get.chat).
+    /// See [`User::may_reassign_chat_held_by`].
     #[error("This chat is already assigned to another user.")]
     HeldByAnother,
     #[error(transparent)]
@@ -142,8 +142,7 @@ impl Store {
         let before = current(&mut tx, wa_id)
             .await?
             .ok_or(AssignError::NoSuchChat)?;
-        let held = before.user.as_ref().map(|u| u.id);
-        if by.role == Role::Agent && held.is_some_and(|u| u != by.id) {
+        if !by.may_reassign_chat_held_by(before.user.as_ref().map(|u| u.id)) {
             return Err(AssignError::HeldByAnother);
         }
         let was = before.assignment();

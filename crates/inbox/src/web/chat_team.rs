@@ -47,6 +47,7 @@ impl TeamBar<'_> {
             .filter(|t| !chat.tags.iter().any(|on| on.tag.id == t.id))
             .collect();
         let list = &self.list_query;
+        let held_by = chat.assigned_user.as_ref().map(|u| u.id);
         html! {
             // Swapped by the page's script when someone changes the chat.
             div.chat-team #chat-team data-live {
@@ -63,7 +64,7 @@ impl TeamBar<'_> {
                             None => { "Unassigned" },
                         }
                     }
-                    @if chat.assigned_user.as_ref().map(|u| u.id) != Some(self.me.id) {
+                    @if held_by != Some(self.me.id) && self.me.may_reassign_chat_held_by(held_by) {
                         form.inline.assign-me method="post" action={ (self.base) "/assign" (list) } {
                             (csrf_field(self.csrf_token))
                             input type="hidden" name="user" value=(self.me.id.0);
@@ -77,7 +78,9 @@ impl TeamBar<'_> {
                             @if resolved { "Reopen" } @else { "Resolve" }
                         }
                     }
-                    (self.assign_form())
+                    @if self.me.may_reassign_chat_held_by(held_by) {
+                        (self.assign_form())
+                    }
                 }
                 div.team-row.team-tags {
                     ul.chat-tags aria-label="Tags" {

@@ -4,7 +4,8 @@
 
 use crate::fake_d360::{shop_templates, FakeD360};
 use crate::support::browser::{
-    click, path_of, screenshot, type_into, wait_for, wait_for_path, wait_for_text, with_browser,
+    click, mark_page, path_of, screenshot, still_the_same_page, type_into, wait_for, wait_for_path,
+    wait_for_text, with_browser,
 };
 use crate::support::instance::{inbound_secret, time_now};
 use crate::support::{Instance, Spec, PASSWORD};
@@ -97,6 +98,47 @@ async fn a_new_conversation_appears_without_reloading_and_is_answered_in_a_brows
         click(&client, "form.template-form button[type=submit]").await;
         wait_for_text(&client, ".bubble.ours", "Template: back_in_stock").await;
         screenshot(&client, "15-inbox-template-sent").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_page_whose_feed_drops_says_so_reconnects_and_catches_up_without_reloading() {
+    let instance = Instance::start(Spec::default()).await;
+    instance.add_user("bruno", "agent").await;
+    let base = instance.url("");
+    let secret = inbound_secret(&instance.spec);
+    let now = time_now();
+    let first = customer_text(CARLA, "Carla Souza", "Good morning!", now - 120);
+    deliver(&base, &secret, &first).await;
+
+    with_browser(move |client| async move {
+        sign_in_to_inbox(&client, &base).await;
+        wait_for_text(&client, ".chats", "Carla Souza").await;
+        wait_for(&client, "html[data-live=on]").await;
+        mark_page(&client).await;
+
+        // The instance goes away under the open page, long enough for a few reconnect attempts.
+        let shown_while_stopped = async {
+            wait_for(&client, "html[data-live=off]").await;
+            wait_for_text(&client, "#live-status", "Reconnecting").await;
+            screenshot(&client, "16-inbox-reconnecting").await;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        };
+        let instance = instance.restart_on_its_port(shown_while_stopped).await;
+        // Most likely before the page's next attempt: it must catch up on what it missed.
+        let missed = customer_text(ANA, "Ana López", "Are you open today?", time_now());
+        deliver(&base, &secret, &missed).await;
+
+        wait_for_text(&client, ".chats", "Are you open today?").await;
+        wait_for(&client, "html[data-live=on]").await;
+        let status = client.find(Locator::Css("#live-status")).await.unwrap();
+        assert!(!status.is_displayed().await.unwrap(), "the notice is gone");
+        assert!(
+            still_the_same_page(&client).await,
+            "the page was not reloaded"
+        );
+        drop(instance);
     })
     .await;
 }

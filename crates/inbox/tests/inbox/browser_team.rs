@@ -3,7 +3,8 @@
 //! desktop and phone width land in `<target>/screenshots/`.
 
 use crate::support::browser::{
-    click, screenshot, type_into, wait_for_path, wait_for_text, with_two_browsers,
+    click, mark_page, screenshot, still_the_same_page, type_into, wait_for_path, wait_for_text,
+    with_two_browsers,
 };
 use crate::support::instance::{inbound_secret, time_now};
 use crate::support::{Instance, Spec, PASSWORD};
@@ -53,22 +54,6 @@ async fn click_live(client: &Client, css: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("could not click {css}");
-}
-
-/// Marks the page, so that a reload (which loses the mark) is noticed.
-async fn mark_page(client: &Client) {
-    client
-        .execute("window.notReloaded = true;", vec![])
-        .await
-        .unwrap();
-}
-
-async fn still_the_same_page(client: &Client) -> bool {
-    let marked = client
-        .execute("return window.notReloaded === true;", vec![])
-        .await
-        .unwrap();
-    marked == json!(true)
 }
 
 #[tokio::test]
@@ -213,10 +198,23 @@ async fn what_one_agent_does_to_a_conversation_shows_on_the_other_agents_page_wi
             .await
             .unwrap();
         assert_eq!(composer_fits, json!(true), "nothing overflows at 390px");
-        click_live(&dora, "details.assign summary").await;
-        wait_for_text(&dora, "form.assign-form", "Group").await;
-        screenshot(&dora, "25-team-assign-form-phone").await;
-        let form_fits = dora
+        // The chat is bruno's: dora, an agent, is not offered to take it or hand it on.
+        let team_bar = dora.find(Locator::Css(".chat-team")).await.unwrap();
+        let offered = team_bar.text().await.unwrap();
+        assert!(!offered.contains("Assign to me") && !offered.contains("Change assignment"));
+        // Bruno, whose chat it is, hands it on from his phone.
+        bruno.set_window_size(390, 844).await.unwrap();
+        // Opened at desktop width already; whatever happened since, open.
+        bruno
+            .execute(
+                "document.querySelector('details.assign').open = true;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        wait_for_text(&bruno, "form.assign-form", "Group").await;
+        screenshot(&bruno, "25-team-assign-form-phone").await;
+        let form_fits = bruno
             .execute(
                 "const r = document.querySelector('form.assign-form').getBoundingClientRect(); \
                  return r.left >= 0 && r.right <= window.innerWidth;",

@@ -80,7 +80,10 @@ async fn a_saved_response_is_shared_with_the_team_and_only_its_author_or_an_admi
     let path = format!("/api/v1/saved_responses/{id}/");
     let (status, refused) = bo.delete(&path).await;
     assert_eq!(status, 403);
-    assert!(refused["detail"].as_str().unwrap().contains("author"), "{refused}");
+    assert!(
+        refused["detail"].as_str().unwrap().contains("author"),
+        "{refused}"
+    );
     assert_eq!(ana.delete(&path).await.0, 204);
     assert_eq!(ana.delete(&path).await.0, 404);
 

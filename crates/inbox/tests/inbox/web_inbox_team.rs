@@ -545,7 +545,9 @@ async fn assigning_in_the_conversation_to_me_or_to_a_user_and_group_is_shown_and
         shows(&chat, "Assigned to <strong>carla · Sales</strong>"),
         "{chat}"
     );
-    // Now it is carla's: bruno, an agent, may not take it back.
+    // Now it is carla's: bruno, an agent, is offered no way to take it back, and a form sent
+    // anyway is refused with the reason.
+    assert!(!shows(&chat, ">Assign to me<") && !shows(&chat, "Change assignment"));
     let taken = post_form(
         &client,
         &instance,

@@ -66,9 +66,13 @@ impl Instance {
 
     /// Starts on an existing data directory (a restart), with a bootstrap file written anew.
     pub async fn start_in(dir: Arc<TempDir>, spec: Spec, extra_args: &[&str]) -> Self {
+        Self::start_on(dir, spec, "127.0.0.1:0", extra_args).await
+    }
+
+    async fn start_on(dir: Arc<TempDir>, spec: Spec, listen: &str, extra_args: &[&str]) -> Self {
         let secrets = write_bootstrap(&dir, &spec);
         let spawned = Instant::now();
-        let mut child = command(&dir, extra_args)
+        let mut child = command_on(&dir, listen, extra_args)
             .spawn()
             .expect("the inbox binary starts");
         let port = read_port(&mut child).await;
@@ -120,6 +124,19 @@ impl Instance {
         self.restart_with(spec).await
     }
 
+    /// Stops the instance, runs `while_stopped`, then starts it again on the same data and port,
+    /// so that pages and sockets opened before find it where it was.
+    pub async fn restart_on_its_port<F: std::future::Future<Output = ()>>(
+        self,
+        while_stopped: F,
+    ) -> Self {
+        let (dir, spec) = (Arc::clone(&self.dir), self.spec.clone());
+        let listen = format!("127.0.0.1:{}", self.port);
+        assert!(self.terminate().await.success());
+        while_stopped.await;
+        Self::start_on(dir, spec, &listen, &[]).await
+    }
+
     async fn wait_healthy(&self, spawned: Instant) -> Duration {
         let client = reqwest::Client::new();
         loop {
@@ -134,13 +151,17 @@ impl Instance {
 }
 
 pub fn command(dir: &TempDir, extra_args: &[&str]) -> Command {
+    command_on(dir, "127.0.0.1:0", extra_args)
+}
+
+fn command_on(dir: &TempDir, listen: &str, extra_args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_inbox"));
     command
         .arg("--bootstrap")
         .arg(dir.path().join("bootstrap.json"))
         .arg("--data-dir")
         .arg(data_dir(dir))
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", listen])
         .args(extra_args)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
