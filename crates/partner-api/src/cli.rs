@@ -23,6 +23,16 @@ pub struct Cli {
     pub command: Command,
 }
 
+const DEFAULT_DATABASE_FILE: &str = "partner-api.db";
+
+/// A folder the operator gave us but does not let us change is used as it is, with a warning.
+fn restrict_to_owner(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+        tracing::warn!(error = %e, path = %path.display(), "cannot restrict to the owner");
+    }
+}
+
 /// Where the state lives; shared by `serve` and the operator commands.
 #[derive(Debug, Args, Clone)]
 pub struct StorageArgs {
@@ -53,7 +63,7 @@ impl StorageArgs {
         self.database_url.clone().unwrap_or_else(|| {
             format!(
                 "sqlite://{}?mode=rwc",
-                self.data_dir.join("partner-api.db").display()
+                self.data_dir.join(DEFAULT_DATABASE_FILE).display()
             )
         })
     }
@@ -62,8 +72,14 @@ impl StorageArgs {
     pub async fn open(&self, max_connections: u32) -> anyhow::Result<Db> {
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("creating the data directory {}", self.data_dir.display()))?;
+        // The folder holds the secret key, the database, instances' files and the e-mail outbox.
+        restrict_to_owner(&self.data_dir, 0o700);
         let secrets = SecretBox::load_or_create(self.secret_key.as_deref(), &self.data_dir)?;
-        Db::connect(&self.database_url(), secrets, max_connections).await
+        let db = Db::connect(&self.database_url(), secrets, max_connections).await?;
+        if self.database_url.is_none() {
+            restrict_to_owner(&self.data_dir.join(DEFAULT_DATABASE_FILE), 0o600);
+        }
+        Ok(db)
     }
 }
 

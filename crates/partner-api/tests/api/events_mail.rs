@@ -154,6 +154,12 @@ async fn without_an_smtp_server_the_email_is_written_to_the_outbox_folder(backen
     use std::os::unix::fs::PermissionsExt;
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!((mode(&outbox), mode(&files[0])), (0o700, 0o600));
+    let data_dir = &fx.app.storage.data_dir;
+    assert_eq!(mode(data_dir), 0o700, "the folder of every secret at rest");
+    assert_eq!(mode(&data_dir.join("secret.key")), 0o600);
+    if matches!(backend, Backend::Sqlite) {
+        assert_eq!(mode(&data_dir.join("partner-api.db")), 0o600);
+    }
     fx.stop().await;
 }
 
