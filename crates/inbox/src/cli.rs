@@ -1,8 +1,10 @@
 //! Command line: every flag is also an `INBOX_…` environment variable.
 
+use clap::builder::RangedU64ValueParser;
 use clap::Parser;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Clone, Debug, Parser)]
 #[command(
@@ -33,6 +35,40 @@ pub struct Cli {
     /// start.
     #[arg(long, env = "INBOX_PARENT_PID")]
     pub parent_pid: Option<u32>,
+
+    /// Seconds a client may take to send a request's headers; also how long an idle keep-alive
+    /// connection stays open.
+    #[arg(
+        long,
+        env = "INBOX_HEADER_TIMEOUT_SECONDS",
+        default_value_t = 10,
+        value_parser = RangedU64ValueParser::<u64>::new().range(1..)
+    )]
+    pub header_timeout_seconds: u64,
+
+    /// Seconds a client may pause while sending a request body.
+    #[arg(
+        long,
+        env = "INBOX_BODY_TIMEOUT_SECONDS",
+        default_value_t = 30,
+        value_parser = RangedU64ValueParser::<u64>::new().range(1..)
+    )]
+    pub body_timeout_seconds: u64,
+
+    /// Open connections served at once (websockets once upgraded not included); more are closed
+    /// at once. An instance serves one business's team.
+    #[arg(
+        long,
+        env = "INBOX_MAX_CONNECTIONS",
+        default_value_t = 512,
+        value_parser = RangedU64ValueParser::<usize>::new().range(1..)
+    )]
+    pub max_connections: usize,
+
+    /// Open connections from one client address; 0 switches the cap off. In production the
+    /// control plane's router is the only client, and it caps each of its own clients.
+    #[arg(long, env = "INBOX_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 0)]
+    pub max_connections_per_client: usize,
 }
 
 impl Cli {
@@ -42,5 +78,14 @@ impl Cli {
             self.parent_pid
                 .unwrap_or_else(std::os::unix::process::parent_id)
         })
+    }
+
+    pub fn listener_limits(&self) -> http_listener::Limits {
+        http_listener::Limits {
+            header_timeout: Duration::from_secs(self.header_timeout_seconds),
+            body_timeout: Duration::from_secs(self.body_timeout_seconds),
+            max_connections: self.max_connections,
+            max_connections_per_client: self.max_connections_per_client,
+        }
     }
 }

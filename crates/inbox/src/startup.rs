@@ -13,9 +13,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::Router;
-use std::future::IntoFuture;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -49,7 +47,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let state = AppState::new(store.clone(), identity, &cli.data_dir);
     messaging::start(&state);
     let app = router(state, front_end);
-    serve(listener, app, parent_to_watch).await?;
+    serve(listener, app, cli.listener_limits(), parent_to_watch).await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -113,39 +111,28 @@ fn announce(address: SocketAddr) -> anyhow::Result<()> {
     stdout.flush().context("cannot write to stdout")
 }
 
+/// Serves through the shared listener (its timeouts and caps), until a stop is asked for.
 async fn serve(
     listener: TcpListener,
     app: Router,
+    limits: http_listener::Limits,
     parent_to_watch: Option<u32>,
-) -> anyhow::Result<()> {
+) {
     let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
     let graceful = async move {
         let why = lifetime::stop_requested(parent_to_watch).await;
         tracing::info!("stopping: {why}");
         let _ = stopping.send(true);
     };
-    // Push frames are small and often follow one another: without NODELAY the second waits for
-    // the peer's delayed acknowledgement (about 40 ms).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(graceful)
-    .into_future();
+    let server = http_listener::serve(listener, app, limits, graceful);
     let deadline = async {
         let _ = stop_seen.wait_for(|stopping| *stopping).await;
         tokio::time::sleep(GRACE).await;
     };
     tokio::select! {
-        served = server => served.context("the server failed")?,
+        () = server => {}
         () = deadline => tracing::warn!("connections still open after {GRACE:?}: stopping anyway"),
     }
-    Ok(())
 }
 
 /// The answer to a path nothing serves: the API's JSON 404 under `/api/`, the pages' elsewhere.

@@ -85,6 +85,8 @@ async fn connection(
     mut stop: watch::Receiver<bool>,
     _held: (OwnedSemaphorePermit, ClientSlot),
 ) {
+    // Small writes that follow one another (push frames) would otherwise wait for the peer's
+    // delayed acknowledgement, about 40 ms.
     let _ = stream.set_nodelay(true);
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let mut req = req.map(|body| Body::new(TimeoutBody::new(limits.body_timeout, body)));

@@ -12,6 +12,7 @@ mod platform;
 mod process;
 mod push;
 mod sign_in;
+mod slow_clients;
 mod support;
 mod team_assignment;
 mod team_extras;
