@@ -119,7 +119,8 @@ pub struct ServeArgs {
     /// Deployment jobs run at once by this process.
     #[arg(long, env = "PARTNER_API_DEPLOY_WORKERS", default_value_t = 8)]
     pub deploy_workers: usize,
-    /// Seconds a worker holds a job without a heartbeat; after that another worker takes it over.
+    /// Seconds a worker holds a job, or an event it is delivering, without a heartbeat; after that
+    /// another worker takes it over (a crashed process's work resumes).
     #[arg(long, env = "PARTNER_API_JOB_LEASE_SECONDS", default_value_t = 30)]
     pub job_lease_seconds: u64,
     /// Runs of a job that hit transient failures (360Dialog down, an instance that will not start) before it gives up.

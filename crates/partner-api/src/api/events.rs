@@ -52,7 +52,13 @@ pub struct EventView {
 pub struct AttemptView {
     #[schema(value_type = String, format = DateTime)]
     pub attempted_at: Timestamp,
-    pub duration_ms: i64,
+    /// `success`, `failure`, `in_flight` (sent, no answer yet) or `unknown`: the service stopped
+    /// (a crash, a restart) before it learnt the outcome, so the receiver may or may not have it.
+    /// An `in_flight` or `unknown` attempt has no duration, status, error, body or next attempt.
+    #[schema(example = "success")]
+    pub outcome: &'static str,
+    /// Null until the attempt has ended.
+    pub duration_ms: Option<i64>,
     /// The receiver's HTTP status; null when there was no answer, and for e-mail.
     #[schema(example = 200)]
     pub http_status: Option<i64>,
@@ -83,6 +89,7 @@ impl From<AttemptLog> for AttemptView {
     fn from(a: AttemptLog) -> Self {
         Self {
             attempted_at: a.attempted_at,
+            outcome: a.outcome.as_str(),
             duration_ms: a.duration_ms,
             http_status: a.http_status,
             error: a.error,

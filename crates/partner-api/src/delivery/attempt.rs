@@ -1,10 +1,12 @@
 //! Claim, attempt, record: the three moves of delivery, shared by the worker and `deliver_due`.
+//! The claim logs each attempt before it is made; recording completes it with its outcome.
 
 use super::partner_keys::{self, PartnerKeys};
 use super::{webhook, Delivery, Verdict};
 use crate::domain::{PartnerId, Timestamp};
 use crate::store::events::{self, AttemptRecord, ClaimedEvent, EventKind, NextStep};
 use crate::store::Signal;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,23 +35,27 @@ pub async fn claim(
         .collect())
 }
 
-/// Makes one attempt and decides what follows it.
+/// Makes one attempt, keeping the event's lease while it is in flight, and decides what follows.
 pub async fn run(
     delivery: &Delivery,
     event: ClaimedEvent,
     keys: Option<Arc<PartnerKeys>>,
 ) -> AttemptRecord {
     let inner = &delivery.inner;
-    let attempted_at = Timestamp::now();
     let started = Instant::now();
-    let outcome = match (event.kind, keys) {
-        (EventKind::ActivationEmail, _) => inner.mailer.send(&event).await,
-        (_, Some(keys)) => webhook::send(&keys.client, &keys.secrets, &event, inner.timeout).await,
-        (_, None) => super::Outcome::retry(
-            "the partner's signing keys could not be read".into(),
-            "refused",
-        ),
+    let send = async {
+        match (event.kind, keys) {
+            (EventKind::ActivationEmail, _) => inner.mailer.send(&event).await,
+            (_, Some(keys)) => {
+                webhook::send(&keys.client, &keys.secrets, &event, inner.timeout).await
+            }
+            (_, None) => super::Outcome::retry(
+                "the partner's signing keys could not be read".into(),
+                "refused",
+            ),
+        }
     };
+    let outcome = keeping_lease(delivery, &event, send).await;
     let elapsed = started.elapsed();
     crate::metrics::delivery_attempt(event.kind.as_str(), outcome.label, elapsed);
     let next = match outcome.verdict {
@@ -70,7 +76,8 @@ pub async fn run(
     AttemptRecord {
         event_id: event.id,
         attempt: event.attempt,
-        attempted_at,
+        attempt_id: event.attempt_id,
+        finished_at: Timestamp::now(),
         duration_ms: millis(elapsed),
         http_status: outcome.http_status,
         error: outcome.error,
@@ -79,7 +86,44 @@ pub async fn run(
     }
 }
 
-/// Writes the attempts in one transaction (tried a few times: an attempt that is never recorded
+/// Runs `attempt` while renewing the event's lease every third of it: a live worker keeps the event
+/// however long the attempt takes, a crashed one (whose future is gone with it) loses it within one
+/// lease. A lease another worker has taken over is not renewed again; the result is then fenced.
+async fn keeping_lease<T>(
+    delivery: &Delivery,
+    event: &ClaimedEvent,
+    attempt: impl Future<Output = T>,
+) -> T {
+    let lease = delivery.lease();
+    let renew = async {
+        let mut tick = tokio::time::interval(lease / 3);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let until = Timestamp::now().plus_millis(millis(lease));
+            match events::keep_lease(delivery.db(), event, until).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(event_id = %event.id, "lost the lease of an attempt in flight");
+                    break;
+                }
+                Err(e) => tracing::warn!(
+                    event_id = %event.id,
+                    error = format!("{e:#}"),
+                    "renewing the lease of an attempt in flight failed"
+                ),
+            }
+        }
+        std::future::pending().await
+    };
+    tokio::select! {
+        biased;
+        output = attempt => output,
+        output = renew => output,
+    }
+}
+
+/// Completes the attempts in one transaction (tried a few times: an attempt that is never recorded
 /// is made again once its lease runs out), then wakes the worker if a retry is queued.
 pub async fn record(delivery: &Delivery, records: &[AttemptRecord]) -> anyhow::Result<()> {
     if records.is_empty() {

@@ -76,6 +76,7 @@ struct Inner {
     db: Db,
     schedule: RetrySchedule,
     timeout: Duration,
+    lease: Duration,
     concurrency: usize,
     /// Public addresses and the operator's allowed networks.
     strict: SafeClient,
@@ -102,6 +103,7 @@ impl Delivery {
                 db,
                 schedule: args.webhook_retry_schedule.clone(),
                 timeout,
+                lease: Duration::from_secs(args.job_lease_seconds.max(1)),
                 concurrency,
                 mailer,
             }),
@@ -112,14 +114,17 @@ impl Delivery {
         &self.inner.db
     }
 
-    /// How long a claimed event stays this worker's: past it, another worker may try it again.
+    /// How long a claimed event stays this worker's without being renewed: past it, another worker
+    /// may try it again. An attempt renews it while in flight, so it bounds only how long a crashed
+    /// worker's event waits.
     fn lease(&self) -> Duration {
-        self.inner.timeout * 2 + Duration::from_secs(30)
+        self.inner.lease
     }
 }
 
-/// One step of the worker: claims the events that are due (up to the concurrency), attempts them
-/// concurrently, records the attempts and returns how many there were. Tests drive delivery with it.
+/// One step of the worker: claims the events that are due (up to the concurrency, each attempt
+/// logged before it is made), attempts them concurrently, records their outcomes and returns how
+/// many there were. Tests drive delivery with it.
 pub async fn deliver_due(delivery: &Delivery) -> anyhow::Result<usize> {
     let claimed = attempt::claim(delivery, delivery.inner.concurrency).await?;
     let count = claimed.len();

@@ -4,9 +4,9 @@
 mod log;
 mod queue;
 
-pub use log::{find, list_for_instance, AttemptLog, EventLog};
+pub use log::{find, list_for_instance, AttemptLog, AttemptOutcome, EventLog};
 pub use queue::{
-    claim_due, count_by_status, next_due_at, record_attempts, redeliver, AttemptRecord,
+    claim_due, count_by_status, keep_lease, next_due_at, record_attempts, redeliver, AttemptRecord,
     ClaimedEvent, NextStep, Redelivery, ATTEMPTS_PER_HOUR_BEFORE_REDELIVERY_WAITS,
 };
 

@@ -1,7 +1,8 @@
 //! Webhooks as a partner's receiver sees them: exact bodies and headers, retries, timeouts,
-//! redirects, `410`, `Retry-After`, restarts.
+//! redirects, `410`, `Retry-After`, restarts, crashes.
 
-use crate::outbox::{attempts, enqueue, millis_between, retrying, status_is, Fixture};
+use crate::outbox::{attempts, enqueue, millis_between, retrying, status_is, wait_within, Fixture};
+use crate::processes::eventually;
 use crate::receiver::{closed_port, Receiver, Reply};
 use crate::support::Backend;
 use partner_api::store::events::EventKind;
@@ -214,6 +215,68 @@ async fn a_retry_scheduled_before_a_restart_is_made_after_it(backend: Backend) {
     fx.stop().await;
 }
 
+async fn an_attempt_a_crash_cut_off_shows_as_unknown_and_the_event_is_then_delivered_once(
+    backend: Backend,
+) {
+    // Only the crash ends the hanging request; the test service's lease is 5 s.
+    let mut fx = Fixture::start(backend, |args| {
+        args.webhook_timeout = Duration::from_secs(300)
+    })
+    .await;
+    let receiver = Receiver::start(vec![Reply::Hang]).await;
+    let id = fx.token_to(&receiver.url("/hook")).await;
+    assert!(
+        eventually(10, || receiver.received().len() == 1).await,
+        "the first attempt reached the receiver"
+    );
+    let in_flight = fx.wait_for(&id, |e| !attempts(e).is_empty()).await;
+    let pending = json!({"outcome": "in_flight", "duration_ms": null, "http_status": null,
+        "error": null, "response_body": null, "next_attempt_at": null});
+    let shown = &attempts(&in_flight)[0];
+    assert_eq!(without_time(shown), pending, "{in_flight:#}");
+
+    fx.app.crash_and_restart().await;
+    let event = wait_within(
+        &fx.app,
+        &fx.key,
+        &fx.instance,
+        &id,
+        Duration::from_secs(30),
+        status_is("delivered"),
+    )
+    .await;
+
+    let log = attempts(&event);
+    let unknown = json!({"outcome": "unknown", "duration_ms": null, "http_status": null,
+        "error": null, "response_body": null, "next_attempt_at": null});
+    assert_eq!(log.len(), 2, "{event:#}");
+    assert_eq!(without_time(&log[0]), unknown, "{event:#}");
+    assert_eq!(log[0]["attempted_at"], shown["attempted_at"]);
+    assert_eq!(
+        (&log[1]["outcome"], &log[1]["http_status"]),
+        (&json!("success"), &json!(200))
+    );
+    assert!(log[1]["duration_ms"].is_i64());
+    let ids: Vec<_> = receiver
+        .received()
+        .iter()
+        .map(|r| r.headers["webhook-id"].clone())
+        .collect();
+    assert_eq!(
+        ids,
+        [id.as_str(), id.as_str()],
+        "sent again once, as the same message"
+    );
+    fx.stop().await;
+}
+
+/// An attempt of the log without its start time.
+fn without_time(attempt: &Value) -> Value {
+    let mut attempt = attempt.clone();
+    attempt.as_object_mut().unwrap().remove("attempted_at");
+    attempt
+}
+
 crate::on_both_backends!(
     a_token_event_is_delivered_once_with_the_exact_body_and_headers,
     an_errors_event_carries_exactly_the_queued_errors,
@@ -224,4 +287,5 @@ crate::on_both_backends!(
     after_the_last_attempt_the_event_stays_failed_and_visible,
     a_429_with_retry_after_postpones_the_next_attempt,
     a_retry_scheduled_before_a_restart_is_made_after_it,
+    an_attempt_a_crash_cut_off_shows_as_unknown_and_the_event_is_then_delivered_once,
 );

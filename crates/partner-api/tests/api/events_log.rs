@@ -47,6 +47,7 @@ async fn the_log_shows_every_attempt_in_its_shape_and_never_the_token(backend: B
     let first = &attempts(event)[0];
     let attempt_fields = [
         "attempted_at",
+        "outcome",
         "duration_ms",
         "http_status",
         "error",
@@ -55,9 +56,14 @@ async fn the_log_shows_every_attempt_in_its_shape_and_never_the_token(backend: B
     ];
     assert_eq!(keys(first), BTreeSet::from(attempt_fields));
     assert_eq!(
-        (&first["http_status"], &first["response_body"]),
-        (&json!(500), &json!("answer 500"))
+        (
+            &first["outcome"],
+            &first["http_status"],
+            &first["response_body"]
+        ),
+        (&json!("failure"), &json!(500), &json!("answer 500"))
     );
+    assert_eq!(attempts(event)[1]["outcome"], "success");
     assert!(first["next_attempt_at"].is_string() && first["duration_ms"].is_i64());
     assert!(
         !log.to_string().contains("tok_SECRET"),

@@ -89,7 +89,19 @@ pub async fn wait_for(
     id: &str,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    wait_within(app, key, instance, id, Duration::from_secs(10), done).await
+}
+
+/// Reads the event until `done` holds (`limit` at most) and returns it.
+pub async fn wait_within(
+    app: &TestApp,
+    key: &str,
+    instance: &InstanceId,
+    id: &str,
+    limit: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + limit;
     loop {
         let event = event(app, key, instance, id).await;
         if done(&event) {

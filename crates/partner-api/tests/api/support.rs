@@ -257,6 +257,18 @@ impl TestApp {
         self.app = Some(app);
     }
 
+    /// Ends the service as a crash would: its tasks are dropped wherever they are, so nothing in
+    /// flight finishes or is recorded, and its database connections close. Then starts it again
+    /// on the same database and data directory.
+    pub async fn crash_and_restart(&mut self) {
+        if let Some(app) = self.app.take() {
+            let db = app.db.clone();
+            drop(app);
+            db.close().await;
+        }
+        self.restart_with(|_| {}).await;
+    }
+
     pub async fn stop(mut self) {
         if let Some(app) = self.app.take() {
             app.stop().await.unwrap();

@@ -1,8 +1,10 @@
-//! The delivery side of the outbox: due events are claimed with a lease, each attempt is recorded.
+//! The delivery side of the outbox: due events are claimed with a lease, each attempt is logged
+//! before anything is sent and completed with its outcome.
 //!
-//! Claiming adds one to `attempts`, and an attempt's result is applied only while `attempts` is
-//! still the number it claimed: if a lease ran out and another worker took the event over, the
-//! late result is logged but decides nothing.
+//! Claiming adds one to `attempts` and logs the attempt in the same transaction, so an attempt a
+//! crash interrupts stays in the log without an outcome. An attempt's result is applied only while
+//! `attempts` is still the number it claimed: if a lease ran out and another worker took the event
+//! over, the late result completes its own log row but decides nothing.
 
 use super::{EventId, EventKind, EventStatus};
 use crate::domain::webhook::WebhookHeaders;
@@ -11,6 +13,7 @@ use crate::store::{Backend, Db, Signal};
 use anyhow::Context;
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use std::collections::HashMap;
 
 /// An event this worker holds the lease of, with its payload opened.
 #[derive(Clone, Debug)]
@@ -24,6 +27,9 @@ pub struct ClaimedEvent {
     pub payload: String,
     /// 1 for the first attempt; also the fencing number of this claim.
     pub attempt: u32,
+    /// The attempt's row in the log, written when it was claimed.
+    pub attempt_id: i64,
+    pub attempted_at: Timestamp,
 }
 
 /// What follows an attempt.
@@ -34,12 +40,13 @@ pub enum NextStep {
     Failed,
 }
 
-/// One attempt as it is logged.
+/// The outcome of one attempt, completing its row in the log.
 #[derive(Clone, Debug)]
 pub struct AttemptRecord {
     pub event_id: EventId,
     pub attempt: u32,
-    pub attempted_at: Timestamp,
+    pub attempt_id: i64,
+    pub finished_at: Timestamp,
     pub duration_ms: i64,
     pub http_status: Option<u16>,
     pub error: Option<String>,
@@ -54,8 +61,9 @@ const CLAIM: &str = "UPDATE events SET locked_until = $1, attempts = attempts + 
 const RETURNING: &str =
     "RETURNING id, partner_id, instance_id, kind, target, headers, payload_sealed, attempts";
 
-/// Takes up to `limit` due events for this worker until `lease_until`. On PostgreSQL rows another
-/// replica is claiming are skipped, not waited for; SQLite has one writer at a time anyway.
+/// Takes up to `limit` due events for this worker until `lease_until` and logs an attempt of each,
+/// without an outcome yet. On PostgreSQL rows another replica is claiming are skipped, not waited
+/// for; SQLite has one writer at a time anyway.
 pub async fn claim_due(
     db: &Db,
     limit: usize,
@@ -65,18 +73,22 @@ pub async fn claim_due(
         Backend::Postgres => format!("{CLAIM} FOR UPDATE SKIP LOCKED) {RETURNING}"),
         Backend::Sqlite => format!("{CLAIM}) {RETURNING}"),
     };
+    let now = Timestamp::now();
+    let mut tx = db.begin().await?;
     let rows = sqlx::query(&sql)
         .bind(lease_until.millis())
-        .bind(Timestamp::now().millis())
+        .bind(now.millis())
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(db.pool())
+        .fetch_all(tx.conn())
         .await?;
+    let mut attempt_ids = log_attempts(&mut tx, &rows, now).await?;
+    tx.commit().await?;
     // A row that cannot be read is left leased rather than failing the whole batch; it shows up
-    // in the log each time its lease runs out.
+    // in the log as an attempt of unknown outcome each time its lease runs out.
     Ok(rows
         .iter()
         .filter_map(|row| {
-            claimed_from_row(db, row)
+            claimed_from_row(db, row, &mut attempt_ids, now)
                 .inspect_err(|e| {
                     tracing::error!(error = format!("{e:#}"), "a queued event cannot be read")
                 })
@@ -85,7 +97,42 @@ pub async fn claim_due(
         .collect())
 }
 
-fn claimed_from_row(db: &Db, row: &AnyRow) -> anyhow::Result<ClaimedEvent> {
+/// Logs one attempt of each claimed row, in one statement; returns each event's attempt id.
+async fn log_attempts(
+    tx: &mut crate::store::Tx,
+    claimed: &[AnyRow],
+    now: Timestamp,
+) -> anyhow::Result<HashMap<String, i64>> {
+    if claimed.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let values: Vec<String> = (0..claimed.len())
+        .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+        .collect();
+    let sql = format!(
+        "INSERT INTO event_attempts (event_id, attempt, attempted_at) VALUES {} RETURNING id, event_id",
+        values.join(", ")
+    );
+    let mut insert = sqlx::query(&sql);
+    for row in claimed {
+        insert = insert
+            .bind(row.try_get::<String, _>("id")?)
+            .bind(row.try_get::<i64, _>("attempts")?)
+            .bind(now.millis());
+    }
+    let logged = insert.fetch_all(tx.conn()).await?;
+    logged
+        .iter()
+        .map(|row| Ok((row.try_get("event_id")?, row.try_get("id")?)))
+        .collect()
+}
+
+fn claimed_from_row(
+    db: &Db,
+    row: &AnyRow,
+    attempt_ids: &mut HashMap<String, i64>,
+    attempted_at: Timestamp,
+) -> anyhow::Result<ClaimedEvent> {
     let id: String = row.try_get("id")?;
     let kind: String = row.try_get("kind")?;
     let partner: String = row.try_get("partner_id")?;
@@ -93,6 +140,10 @@ fn claimed_from_row(db: &Db, row: &AnyRow) -> anyhow::Result<ClaimedEvent> {
     let headers: String = row.try_get("headers")?;
     let sealed: String = row.try_get("payload_sealed")?;
     Ok(ClaimedEvent {
+        attempt_id: attempt_ids
+            .remove(&id)
+            .with_context(|| format!("the logged attempt of {id}"))?,
+        attempted_at,
         id: EventId::parse(&id).with_context(|| format!("stored event id {id:?}"))?,
         partner_id: PartnerId::parse(&partner).map_err(anyhow::Error::msg)?,
         instance_id: InstanceId::parse(&instance).context("stored instance id")?,
@@ -107,7 +158,19 @@ fn claimed_from_row(db: &Db, row: &AnyRow) -> anyhow::Result<ClaimedEvent> {
     })
 }
 
-/// Logs the attempts and applies their outcome, all in one transaction.
+/// Keeps the lease of an attempt in flight until `until`; `false` once another worker has taken
+/// the event over.
+pub async fn keep_lease(db: &Db, event: &ClaimedEvent, until: Timestamp) -> anyhow::Result<bool> {
+    let result = sqlx::query("UPDATE events SET locked_until = $3 WHERE id = $1 AND attempts = $2")
+        .bind(event.id.as_str())
+        .bind(i64::from(event.attempt))
+        .bind(until.millis())
+        .execute(db.pool())
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Completes the attempts' rows in the log and applies their outcome, all in one transaction.
 pub async fn record_attempts(db: &Db, records: &[AttemptRecord]) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
     for record in records {
@@ -115,21 +178,16 @@ pub async fn record_attempts(db: &Db, records: &[AttemptRecord]) -> anyhow::Resu
             NextStep::Delivered => (
                 EventStatus::Delivered,
                 None,
-                Some(record.attempted_at.millis()),
+                Some(record.finished_at.millis()),
             ),
-            NextStep::Failed => (
-                EventStatus::Failed,
-                None,
-                Some(record.attempted_at.millis()),
-            ),
+            NextStep::Failed => (EventStatus::Failed, None, Some(record.finished_at.millis())),
             NextStep::RetryAt(at) => (EventStatus::Pending, Some(at.millis()), None),
         };
         sqlx::query(
-            "INSERT INTO event_attempts (event_id, attempted_at, duration_ms, http_status, error, response_body, next_attempt_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "UPDATE event_attempts SET duration_ms = $2, http_status = $3, error = $4, response_body = $5, next_attempt_at = $6 \
+             WHERE id = $1 AND duration_ms IS NULL",
         )
-        .bind(record.event_id.as_str())
-        .bind(record.attempted_at.millis())
+        .bind(record.attempt_id)
         .bind(record.duration_ms)
         .bind(record.http_status.map(i64::from))
         .bind(record.error.clone())
