@@ -3,9 +3,10 @@
 //! it and talks to it only over HTTP.
 #![forbid(unsafe_code)]
 
+pub use instance_contract::bootstrap;
+
 pub mod accounts;
 pub mod api;
-pub mod bootstrap;
 pub mod cli;
 pub mod client_addr;
 pub mod clock;

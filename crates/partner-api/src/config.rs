@@ -3,8 +3,8 @@
 use crate::delivery::mail::SmtpUrl;
 use crate::delivery::schedule::{parse_seconds, RetrySchedule};
 use clap::{ArgAction, Args, ValueEnum};
-use inbox::bootstrap::FrontEndBootstrap;
-use inbox::cors::AllowedOrigin;
+use instance_contract::bootstrap::FrontEndBootstrap;
+use instance_contract::origin::AllowedOrigin;
 use ipnet::IpNet;
 use lettre::message::Mailbox;
 use std::net::SocketAddr;

@@ -20,7 +20,7 @@ pub async fn add_user(state: &AppState, input: NewUserInput<'_>) -> Result<User,
     let mut errors = FieldErrors::default();
     let username = errors.check(
         "username",
-        required(input.username).and_then(Username::parse),
+        required(input.username).and_then(|raw| Username::parse(raw).map_err(|e| e.to_string())),
     );
     let password = errors.check(
         "password",

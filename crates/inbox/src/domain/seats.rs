@@ -1,7 +1,6 @@
 use std::fmt;
 
-/// Highest limit accepted, as in the control plane.
-pub const MAX_SEATS: u32 = 1000;
+pub use instance_contract::seats::MAX_SEATS;
 
 /// The most human users (admins and agents) the instance admits.
 ///

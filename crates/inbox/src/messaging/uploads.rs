@@ -13,9 +13,7 @@ use sha2::{Digest, Sha256};
 /// The largest upload: WhatsApp's limit for video and audio. (Documents may be larger on
 /// WhatsApp; this instance keeps them to this size.)
 pub const MAX_UPLOAD_BYTES: u64 = 16 * 1024 * 1024;
-/// A refused upload is still read to its end up to this size, so that its client gets the answer
-/// (a server that stops reading mid-upload makes most clients report a broken connection).
-pub const MAX_READ_BYTES: usize = 64 * 1024 * 1024;
+pub use instance_contract::limits::MAX_REQUEST_BODY_BYTES as MAX_READ_BYTES;
 
 /// The file of an upload, checked: its kind, type and bytes.
 pub struct Upload {

@@ -65,9 +65,8 @@ impl Plan {
             .transpose()?;
         let admin_username = username("admin.username", &admin.username)?;
         if let Some(c) = &configurator {
-            let same = c.username.as_str().to_lowercase() == admin_username.as_str().to_lowercase();
             ensure!(
-                !same,
+                !c.username.same_person_as(&admin_username),
                 "configurator.user_name must differ from admin.username"
             );
         }
@@ -176,6 +175,42 @@ mod tests {
             break_it(&mut broken);
             let error = Plan::check(&broken).err().expect("refused").to_string();
             assert!(error.contains(reason), "{error} should say {reason}");
+        }
+    }
+
+    /// The control plane refuses at create what this rule refuses; the instance must then accept
+    /// every file the rule lets through, and refuse the others itself too.
+    #[test]
+    fn the_instance_starts_exactly_with_the_accounts_the_shared_rule_admits() {
+        use instance_contract::first_users::{FirstUsers, ADMIN_WITHOUT_EMAIL};
+        let long = format!(
+            "ana@{}.{}.{}.example.com",
+            "b".repeat(60),
+            "c".repeat(60),
+            "d".repeat(20)
+        );
+        let cases: [(Option<&str>, Option<&str>); 9] = [
+            (None, None),
+            (None, Some("service_account")),
+            (None, Some("Admin")),
+            (Some("ana@example.com"), Some("admin")),
+            (Some("ana@example.com"), Some("ANA@example.com")),
+            (Some("first.last+inbox@example.com"), None),
+            (Some("o'brien@example.com"), None),
+            (Some(long.as_str()), None),
+            (None, Some("has space")),
+        ];
+        for (email, configurator) in cases {
+            let mut f = file();
+            f.admin.username = email.unwrap_or(ADMIN_WITHOUT_EMAIL).to_owned();
+            f.admin.email = email.map(str::to_owned);
+            f.configurator = configurator.map(|name| ConfiguratorBootstrap {
+                user_name: name.to_owned(),
+                token_sha256: "cd".repeat(32),
+            });
+            let admitted = FirstUsers::name(email, configurator).is_ok();
+            let started = Plan::check(&f).is_ok();
+            assert_eq!(admitted, started, "{email:?} {configurator:?}");
         }
     }
 

@@ -9,7 +9,7 @@ use crate::crypto::sha256_hex;
 use crate::domain::{InstanceId, InstanceStatus, PartnerId, Timestamp};
 use crate::store::events::{self, EventKind};
 use crate::store::{deployments, instances};
-use inbox::bootstrap::PlatformActivation;
+use instance_contract::bootstrap::PlatformActivation;
 
 #[derive(Debug)]
 pub enum Reissue {

@@ -14,7 +14,7 @@ use crate::store::deployments;
 use crate::store::instances::{self, Instance};
 use crate::store::jobs::ClaimedJob;
 use crate::store::partners::{self, HubCredentials};
-use inbox::bootstrap::{INBOUND_SECRET_HEADER, INBOUND_WEBHOOK_PATH};
+use instance_contract::bootstrap::{INBOUND_SECRET_HEADER, INBOUND_WEBHOOK_PATH};
 
 /// The partner's 360Dialog credentials, or the 704 that tells the operator to set them.
 pub async fn hub_of(ctx: &Deployer, instance: &Instance) -> Result<HubCredentials, Step> {

@@ -46,7 +46,7 @@ pub struct DeploySettings {
     /// How often each ready instance's 360Dialog key is checked; `None`: never.
     pub key_check_interval: Option<Duration>,
     /// CORS origins and web root every instance gets in its bootstrap.
-    pub front_end: inbox::bootstrap::FrontEndBootstrap,
+    pub front_end: instance_contract::bootstrap::FrontEndBootstrap,
 }
 
 /// What the deployment workers share.

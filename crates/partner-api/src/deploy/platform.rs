@@ -2,7 +2,7 @@
 
 use super::Deployer;
 use anyhow::{bail, Context};
-use inbox::bootstrap::{PlatformActivation, PlatformSettings};
+use instance_contract::bootstrap::{PlatformActivation, PlatformSettings};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Deserialize;
 

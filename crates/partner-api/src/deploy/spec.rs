@@ -6,9 +6,10 @@ use super::Deployer;
 use crate::crypto::sha256_hex;
 use crate::domain::{D360ApiKey, Timestamp};
 use crate::store::instances::Instance;
-use inbox::bootstrap::{
+use instance_contract::bootstrap::{
     AdminBootstrap, Bootstrap, ConfiguratorBootstrap, D360Bootstrap, BOOTSTRAP_VERSION,
 };
+use instance_contract::first_users::ADMIN_WITHOUT_EMAIL;
 
 pub struct InstanceTokens<'a> {
     pub activation_code: &'a str,
@@ -44,7 +45,7 @@ pub fn build(
                 username: instance
                     .admin_email
                     .clone()
-                    .unwrap_or_else(|| "admin".to_owned()),
+                    .unwrap_or_else(|| ADMIN_WITHOUT_EMAIL.to_owned()),
                 email: instance.admin_email.clone(),
                 activation_code_sha256: sha256_hex(tokens.activation_code),
                 activation_expires_at: expires_at,

@@ -12,7 +12,7 @@ use crate::store::deployments;
 use crate::store::instances::{self, Instance};
 use crate::store::jobs::{self, ClaimedJob};
 use crate::store::lifecycle::{self, UpdatePayload};
-use inbox::bootstrap::{D360Bootstrap, PlatformSettings};
+use instance_contract::bootstrap::{D360Bootstrap, PlatformSettings};
 
 const FROM: &[InstanceStatus] = &[InstanceStatus::Updating];
 
@@ -67,8 +67,10 @@ pub async fn give_up(
         return jobs::finish(&ctx.db, job, "cancelled").await;
     };
     let previous = change_of(ctx, job)?.previous;
+    // The cause may name our files, hosts or internals: it goes to the operator's log only.
+    tracing::error!(instance = %instance.id, attempts = job.attempt, error = %format!("{last_error:#}"), "update failed");
     let details = format!(
-        "The update did not complete after {} attempts: {last_error:#}",
+        "The update did not complete after {} attempts; the platform's log has the cause.",
         job.attempt
     );
     refuse(

@@ -1,8 +1,9 @@
 //! The validated Create Instance request.
 
 use super::fields::{not_an_object, FieldIssue, FieldReader};
-use super::webhook::{Configurator, UserName, WebhookHeaders, WebhookUrl};
+use super::webhook::{parse_user_name, Configurator, WebhookHeaders, WebhookUrl};
 use super::{AddressPolicy, ChannelId, D360ApiKey, EmailAddress, SeatCount, Subdomain};
+use instance_contract::first_users::{FirstUsers, FirstUsersError};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -36,6 +37,8 @@ impl CreateInstance {
             .and_then(|c| parse_configurator(&mut r, c, policy));
         let max_number_of_seats = seats(&mut r, obj, &["max_number_of_seats"]).unwrap_or_default();
 
+        first_users(&mut r, admin_email.as_ref(), configurator.as_ref());
+
         let channel_given = !matches!(obj.get("channel_id"), None | Some(Value::Null));
         let key_given = !matches!(obj.get("d360_api_key"), None | Some(Value::Null));
         if !channel_given && !key_given {
@@ -55,6 +58,27 @@ impl CreateInstance {
             max_number_of_seats,
         })
     }
+}
+
+/// The instance names its admin and configurator from these; what it would refuse at its first
+/// start is refused here, by the same rule.
+fn first_users(
+    r: &mut FieldReader,
+    admin_email: Option<&EmailAddress>,
+    configurator: Option<&Configurator>,
+) {
+    let admin_email = admin_email.map(EmailAddress::as_str);
+    let configurator = configurator.map(|c| c.user_name.as_str());
+    let Err(refused) = FirstUsers::name(admin_email, configurator) else {
+        return;
+    };
+    let field: &[&str] = match refused {
+        FirstUsersError::AdminEmailIsNoUsername => &["admin_email"],
+        FirstUsersError::ConfiguratorName(_) | FirstUsersError::ConfiguratorIsTheAdmin { .. } => {
+            &["configurator", "user_name"]
+        }
+    };
+    r.push(field, format!("Value error, {refused}"), "value_error");
 }
 
 pub fn seats(r: &mut FieldReader, obj: &Map<String, Value>, path: &[&str]) -> Option<SeatCount> {
@@ -81,7 +105,7 @@ fn parse_configurator(
     if !obj.contains_key("webhook_url") || obj["webhook_url"].is_null() {
         r.missing(URL);
     }
-    let user_name = r.parsed(obj, USER, UserName::parse);
+    let user_name = r.parsed(obj, USER, parse_user_name);
     let webhook_url = r.parsed(obj, URL, |s| WebhookUrl::parse(s, policy));
     let webhook_headers = headers(r, obj);
     Some(Configurator {

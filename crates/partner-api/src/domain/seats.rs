@@ -1,8 +1,7 @@
 //! The limit of human users (admins and agents) on one instance.
 
-/// Highest limit accepted: far above any single inbox team, low enough to stop a typo such as 50000.
-pub const MAX_SEATS: i64 = 1000;
-pub const DEFAULT_SEATS: i64 = 5;
+pub const MAX_SEATS: i64 = instance_contract::seats::MAX_SEATS as i64;
+pub const DEFAULT_SEATS: i64 = instance_contract::seats::DEFAULT_SEATS as i64;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SeatCount(u32);

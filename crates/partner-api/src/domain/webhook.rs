@@ -1,6 +1,7 @@
 //! Where and how the platform calls a partner back: the configurator of Create Instance.
 
 use super::outbound::AddressPolicy;
+use instance_contract::{UsernameError, MAX_USERNAME_CHARS};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use url::{Host, Url};
@@ -140,32 +141,20 @@ impl WebhookHeaders {
     }
 }
 
-/// The configurator's user name on the instance: 1–150 letters, digits and `@ . + - _`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UserName(String);
+/// The configurator's user name on the instance, under the instance's own rule.
+pub type UserName = instance_contract::Username;
 
-impl UserName {
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.is_empty() {
-            return Err("String should have at least 1 character".into());
+/// The instance's user name rule, in this API's words.
+pub fn parse_user_name(raw: &str) -> Result<UserName, String> {
+    UserName::parse(raw).map_err(|e| match e {
+        UsernameError::Blank => "String should have at least 1 character".into(),
+        UsernameError::TooLong => {
+            format!("String should have at most {MAX_USERNAME_CHARS} characters")
         }
-        if raw.chars().count() > 150 {
-            return Err("String should have at most 150 characters".into());
+        UsernameError::Character => {
+            "Value error, user name may contain only letters, digits and @/./+/-/_".into()
         }
-        if !raw
-            .chars()
-            .all(|c| c.is_alphanumeric() || "@.+-_".contains(c))
-        {
-            return Err(
-                "Value error, user name may contain only letters, digits and @/./+/-/_".into(),
-            );
-        }
-        Ok(Self(raw.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+    })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -239,10 +228,10 @@ mod tests {
 
     #[test]
     fn user_names_follow_the_inbox_rules() {
-        assert!(UserName::parse("service_account").is_ok());
-        assert!(UserName::parse("a.b+c@d-e").is_ok());
-        assert!(UserName::parse("").is_err());
-        assert!(UserName::parse("has space").is_err());
-        assert!(UserName::parse(&"u".repeat(151)).is_err());
+        assert!(parse_user_name("service_account").is_ok());
+        assert!(parse_user_name("a.b+c@d-e").is_ok());
+        assert!(parse_user_name("").is_err());
+        assert!(parse_user_name("has space").is_err());
+        assert!(parse_user_name(&"u".repeat(151)).is_err());
     }
 }

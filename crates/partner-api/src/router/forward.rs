@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
-use inbox::bootstrap::ROUTED_INSTANCE_HEADER;
+use instance_contract::bootstrap::ROUTED_INSTANCE_HEADER;
 use std::net::IpAddr;
 
 /// Connection-level headers that a proxy must not forward (RFC 9110 §7.6.1).

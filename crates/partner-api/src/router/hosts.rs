@@ -14,7 +14,7 @@
 //! - every other request tries `websockets-acme` first, then `acme`: an instance's own pages and
 //!   API always stay on its own host.
 
-use inbox::bootstrap::WEBSOCKET_HOST_PREFIX;
+use instance_contract::bootstrap::WEBSOCKET_HOST_PREFIX;
 
 /// One or two labels, the first to be tried first.
 pub fn labels_to_try(label: &str, websocket: bool) -> Vec<&str> {

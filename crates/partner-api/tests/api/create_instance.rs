@@ -241,6 +241,56 @@ async fn each_rule_of_the_contract_is_enforced(backend: Backend) {
     app.stop().await;
 }
 
+/// The instance names its admin by `admin_email` (or `admin`) and its configurator by
+/// `user_name`: what it could not start with is a 422 at once, not a 704 later.
+async fn accounts_the_instance_could_not_make_are_refused_at_create_and_the_rest_run(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let configurator =
+        |user_name: &str| json!({"user_name": user_name, "webhook_url": "http://127.0.0.1:9/hook"});
+    let cases = [
+        (
+            json!({"admin_email": "o'brien@example.com"}),
+            r#"["body","admin_email"]"#,
+        ),
+        (
+            json!({"admin_email": "\"ana lopez\"@example.com"}),
+            r#"["body","admin_email"]"#,
+        ),
+        (
+            json!({"admin_email": format!("ana@{}.{}.{}.example.com", "b".repeat(60), "c".repeat(60), "d".repeat(20))}),
+            r#"["body","admin_email"]"#,
+        ),
+        (
+            json!({"configurator": configurator("Admin")}),
+            r#"["body","configurator","user_name"]"#,
+        ),
+        (
+            json!({"admin_email": "Ana@Example.com", "configurator": configurator("ana@EXAMPLE.com")}),
+            r#"["body","configurator","user_name"]"#,
+        ),
+    ];
+    for (mut body, loc) in cases {
+        body["channel_id"] = json!("NamesCH");
+        let (status, answer) = json(app.post_json("/v1/instances", SANDBOX_KEY, &body).await).await;
+        assert_eq!(status, 422, "{body} → {answer}");
+        assert_eq!(issue_locs(&answer), vec![loc.to_owned()], "{body}");
+        let msg = answer["detail"][0]["msg"].as_str().unwrap();
+        assert!(msg.contains("user name"), "says why: {msg}");
+    }
+    let accepted = json!({
+        "channel_id": "NamesCH",
+        "admin_email": "First.Last+inbox@Example.com",
+        "configurator": configurator("admin"),
+    });
+    let (status, created) =
+        json(app.post_json("/v1/instances", SANDBOX_KEY, &accepted).await).await;
+    assert_eq!(status, 200, "{created}");
+    app.wait_for(created["id"].as_str().unwrap(), "ready").await;
+    app.stop().await;
+}
+
 async fn bodies_that_are_not_a_json_object_get_422_and_oversized_ones_413(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let post = |body: Vec<u8>, content_type: Option<&str>| {
@@ -366,6 +416,7 @@ crate::on_both_backends!(
     a_taken_subdomain_answers_the_documented_payload_across_partners_and_case,
     every_invalid_field_is_listed_in_one_answer,
     each_rule_of_the_contract_is_enforced,
+    accounts_the_instance_could_not_make_are_refused_at_create_and_the_rest_run,
     bodies_that_are_not_a_json_object_get_422_and_oversized_ones_413,
     concurrent_creates_for_one_subdomain_let_exactly_one_through,
 );

@@ -206,6 +206,10 @@ async fn an_inbox_that_exits_at_start_fails_with_704_after_its_retries(backend: 
             .contains("after 3 attempts"),
         "{error}"
     );
+    let details = error["details"].as_str().unwrap();
+    for internal in ["cannot start", dir.path().to_str().unwrap(), "exit"] {
+        assert!(!details.contains(internal), "{details}");
+    }
     app.stop().await;
 }
 

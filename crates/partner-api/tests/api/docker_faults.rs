@@ -3,7 +3,7 @@
 use crate::docker_driver::{delete, docker_app, inspect};
 use crate::engine::{self, containers_of, docker, volume_exists, Cleanup, IMAGE};
 use crate::support::{json, SANDBOX_KEY};
-use inbox::bootstrap::{AdminBootstrap, Bootstrap, BOOTSTRAP_VERSION};
+use instance_contract::bootstrap::{AdminBootstrap, Bootstrap, BOOTSTRAP_VERSION};
 use partner_api::crypto::sha256_hex;
 use partner_api::deploy::driver::{DockerDriver, Driver, EngineSettings, InstanceSpec};
 use partner_api::domain::InstanceId;

@@ -3,7 +3,7 @@
 //! `serve` with the reason.
 
 use crate::support::{partner_api_bin, Backend, TestApp};
-use inbox::cors::AllowedOrigin;
+use instance_contract::origin::AllowedOrigin;
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

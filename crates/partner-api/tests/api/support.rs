@@ -108,12 +108,17 @@ pub fn serve_args() -> ServeArgs {
 pub fn inbox_bin() -> PathBuf {
     let path = partner_api_bin().with_file_name("inbox");
     let built = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../inbox");
+    let crates = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     // What the binary is built from; its tests and documents do not rebuild it.
-    let sources = ["src", "migrations"]
-        .iter()
-        .filter_map(|p| newest_change(&crate_dir.join(p)))
-        .max();
+    let sources = [
+        "inbox/src",
+        "inbox/migrations",
+        "instance-contract/src",
+        "listener/src",
+    ]
+    .iter()
+    .filter_map(|p| newest_change(&crates.join(p)))
+    .max();
     assert!(
         built.is_some_and(|built| sources.is_none_or(|sources| built >= sources)),
         "{} is missing or older than the inbox sources: run the tests with `cargo test --workspace`",

@@ -13,7 +13,7 @@ pub use process::ProcessDriver;
 pub use swarm::SwarmDriver;
 
 use crate::domain::InstanceId;
-use inbox::bootstrap::Bootstrap;
+use instance_contract::bootstrap::Bootstrap;
 
 /// Everything a driver needs to run one instance.
 #[derive(Clone, Debug)]

@@ -4,7 +4,7 @@
 use super::{Inbox, CUSTOMER};
 use crate::on_both_backends;
 use crate::support::{json, Backend, TestApp};
-use inbox::bootstrap::{INBOUND_SECRET_HEADER, INBOUND_WEBHOOK_PATH};
+use instance_contract::bootstrap::{INBOUND_SECRET_HEADER, INBOUND_WEBHOOK_PATH};
 use reqwest::Method;
 use serde_json::json;
 

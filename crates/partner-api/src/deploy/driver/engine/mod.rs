@@ -10,7 +10,7 @@ use crate::domain::InstanceId;
 use crate::images::{INSTANCE_PORT, INSTANCE_UID};
 use bollard::models::{Mount, MountTypeEnum};
 use bollard::Docker;
-use inbox::bootstrap::FrontEndBootstrap;
+use instance_contract::bootstrap::FrontEndBootstrap;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Notify;
