@@ -55,8 +55,8 @@ pub struct Cli {
     )]
     pub body_timeout_seconds: u64,
 
-    /// Open connections served at once (websockets once upgraded not included); more are closed
-    /// at once. An instance serves one business's team.
+    /// Open connections, websockets included; more are closed at once. An instance serves one
+    /// business's team.
     #[arg(
         long,
         env = "INBOX_MAX_CONNECTIONS",
@@ -86,6 +86,9 @@ impl Cli {
             body_timeout: Duration::from_secs(self.body_timeout_seconds),
             max_connections: self.max_connections,
             max_connections_per_client: self.max_connections_per_client,
+            // A websocket holds a descriptor as long as a request does, and the push channel's
+            // opens before it is signed in.
+            count_upgraded: true,
         }
     }
 }

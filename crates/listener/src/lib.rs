@@ -7,18 +7,19 @@
 
 #![forbid(unsafe_code)]
 
+mod places;
+
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use std::collections::HashMap;
+use places::{Caps, Placed, Places, Refusal};
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::watch;
 use tower::ServiceExt;
 use tower_http::timeout::TimeoutBody;
 
@@ -31,6 +32,9 @@ pub struct Limits {
     pub max_connections: usize,
     /// 0: no cap per client address.
     pub max_connections_per_client: usize,
+    /// Whether a connection upgraded to a websocket keeps its place under the caps until it
+    /// closes; otherwise the upgrade frees it.
+    pub count_upgraded: bool,
 }
 
 /// Serves `app` until `stop` completes, then lets requests in flight finish.
@@ -40,8 +44,7 @@ pub async fn serve(
     limits: Limits,
     stop: impl Future<Output = ()>,
 ) {
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
-    let clients = Arc::new(ClientCounts::default());
+    let caps = Caps::new(limits.max_connections, limits.max_connections_per_client);
     // Every connection holds a receiver: the sender tells them to stop, then sees them all gone.
     let (stopping, stop_seen) = watch::channel(false);
     tokio::pin!(stop);
@@ -58,17 +61,20 @@ pub async fn serve(
                 }
             },
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tracing::warn!(%peer, "connection refused: --max-connections reached");
-            continue;
-        };
-        let Some(client) = clients.enter(peer.ip(), limits.max_connections_per_client) else {
-            tracing::warn!(%peer, "connection refused: --max-connections-per-client reached");
-            continue;
+        let places = match caps.enter(peer.ip()) {
+            Ok(places) => places,
+            Err(Refusal::Full) => {
+                tracing::warn!(%peer, "connection refused: --max-connections reached");
+                continue;
+            }
+            Err(Refusal::ClientFull) => {
+                tracing::warn!(%peer, "connection refused: --max-connections-per-client reached");
+                continue;
+            }
         };
         let app = app.clone();
         let stop = stop_seen.clone();
-        tokio::spawn(connection(stream, peer, app, limits, stop, (slot, client)));
+        tokio::spawn(connection(stream, peer, app, limits, stop, places));
     }
     // Closed before the wait: a stopping service takes no new connection, not even into the backlog.
     drop(listener);
@@ -83,11 +89,16 @@ async fn connection(
     app: Router,
     limits: Limits,
     mut stop: watch::Receiver<bool>,
-    _held: (OwnedSemaphorePermit, ClientSlot),
+    places: Places,
 ) {
     // Small writes that follow one another (push frames) would otherwise wait for the peer's
     // delayed acknowledgement, about 40 ms.
     let _ = stream.set_nodelay(true);
+    let (stream, _places) = if limits.count_upgraded {
+        (Placed::new(stream, Some(places)), None)
+    } else {
+        (Placed::new(stream, None), Some(places))
+    };
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let mut req = req.map(|body| Body::new(TimeoutBody::new(limits.body_timeout, body)));
         req.extensions_mut().insert(ConnectInfo(peer));
@@ -114,44 +125,4 @@ async fn connection(
 /// Completes once the service stops (or is gone); holds no borrow of the value across an await.
 async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stopping| *stopping).await;
-}
-
-#[derive(Default)]
-struct ClientCounts(Mutex<HashMap<IpAddr, usize>>);
-
-/// One open connection of a client address; leaving frees it.
-struct ClientSlot {
-    counts: Option<Arc<ClientCounts>>,
-    ip: IpAddr,
-}
-
-impl ClientCounts {
-    fn enter(self: &Arc<Self>, ip: IpAddr, cap: usize) -> Option<ClientSlot> {
-        if cap == 0 {
-            return Some(ClientSlot { counts: None, ip });
-        }
-        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let open = counts.entry(ip).or_default();
-        if *open >= cap {
-            return None;
-        }
-        *open += 1;
-        Some(ClientSlot {
-            counts: Some(self.clone()),
-            ip,
-        })
-    }
-}
-
-impl Drop for ClientSlot {
-    fn drop(&mut self) {
-        let Some(counts) = &self.counts else { return };
-        let mut counts = counts.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(open) = counts.get_mut(&self.ip) {
-            *open -= 1;
-            if *open == 0 {
-                counts.remove(&self.ip);
-            }
-        }
-    }
 }

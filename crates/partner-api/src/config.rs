@@ -258,6 +258,9 @@ impl ServeArgs {
             } else {
                 0
             },
+            // Not the websockets the router forwards: every tenant's push channels pass through
+            // it, and instances count their own.
+            count_upgraded: false,
         }
     }
 

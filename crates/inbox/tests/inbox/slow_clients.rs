@@ -1,14 +1,20 @@
 //! Slow and greedy clients: requests left half-sent are closed after the header timeout, a
-//! connection over the cap is closed at once, and the instance keeps answering everyone else.
+//! connection over the cap is closed at once (open websockets count), and the instance keeps
+//! answering everyone else.
 
 use crate::support::instance::{command, read_port, write_bootstrap};
-use crate::support::Spec;
+use crate::support::socket::Socket;
+use crate::support::{token_for, Instance, Spec, PASSWORD};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::process::Child;
+use tokio_tungstenite::tungstenite::Message;
 
 const HEALTH: &str = "GET /api/v1/status/health HTTP/1.1\r\nHost: acme.inbox.localhost\r\n";
 /// How soon a well-behaved request is answered while others misbehave.
@@ -181,4 +187,55 @@ async fn with_a_cap_per_client_one_address_over_it_is_closed_while_another_is_an
 
     assert_eq!(health_on(&mut other).await, "HTTP/1.1 200 OK");
     drop(held);
+}
+
+#[tokio::test]
+async fn open_websockets_hold_their_places_under_the_connection_cap() {
+    let cap = 8;
+    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    let instance = Instance::start_in(dir, Spec::default(), &["--max-connections", "8"]).await;
+    let to = SocketAddr::from(([127, 0, 0, 1], instance.port));
+    let token = agent_token(&instance).await;
+    let mut sockets = Vec::new();
+    // The setup's own connections close in their own time: keep opening until every place is ours.
+    let deadline = tokio::time::Instant::now() + SLACK;
+    while sockets.len() < cap {
+        match signed_in_socket(to, &token).await {
+            Some(socket) => sockets.push(socket),
+            None => assert!(tokio::time::Instant::now() < deadline, "no place freed"),
+        }
+    }
+
+    closed_unanswered_within(TcpStream::connect(to).await.unwrap(), SLACK).await;
+
+    drop(sockets);
+    assert_eq!(answered_once_freed(to).await, "HTTP/1.1 200 OK");
+}
+
+async fn agent_token(instance: &Instance) -> String {
+    instance.add_user("ana", "agent").await;
+    let answer = token_for(instance, "ana", PASSWORD).await;
+    let body: Value = answer.json().await.expect("json");
+    body["token"].as_str().expect("a token").to_owned()
+}
+
+/// A push channel signed in with `token` (a pong after the token proves it was accepted), or
+/// `None` when the instance closed the connection instead.
+async fn signed_in_socket(to: SocketAddr, token: &str) -> Option<Socket> {
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{to}/ws/"))
+        .await
+        .ok()?;
+    let hello = json!({ "token": token }).to_string();
+    socket.send(Message::text(hello)).await.expect("sent");
+    socket
+        .send(Message::Ping(b"ready?".to_vec().into()))
+        .await
+        .expect("ping");
+    let pong = tokio::time::timeout(SLACK, socket.next())
+        .await
+        .expect("a frame in time")
+        .expect("the socket is open")
+        .expect("a valid frame");
+    assert_eq!(pong, Message::Pong(b"ready?".to_vec().into()));
+    Some(socket)
 }
