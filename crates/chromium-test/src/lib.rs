@@ -2,6 +2,8 @@
 //! time: two cores cannot run several Chromiums and the instances' tests at once. Shared by the
 //! inbox's own browser tests and the end-to-end tests of the control plane.
 
+pub mod missing;
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
@@ -17,18 +19,26 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 static ONE_BROWSER_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
+/// Whether Chromium and chromedriver are here; if not, skips or fails as [`missing`] says.
+fn browser_installed() -> bool {
+    let installed = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+    if !installed {
+        missing::skip_unless_ci(&format!(
+            "browser tests need {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
+        ));
+    }
+    installed
+}
+
 /// Runs `walk` in a fresh headless Chromium; closes the browser even when `walk` panics, then
-/// passes the panic on. Without Chromium and chromedriver it says why and returns.
+/// passes the panic on. Without Chromium and chromedriver it says why and returns (fails under
+/// `CI=true`, see [`missing`]).
 pub async fn with_browser<F, Fut>(walk: F)
 where
     F: FnOnce(Client) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
-        eprintln!(
-            "skipped: browser test needs {CHROMIUM} and {CHROMEDRIVER} \
-             (apt-get install -y chromium chromium-driver)"
-        );
+    if !browser_installed() {
         return;
     }
     let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
@@ -50,11 +60,7 @@ where
     F: FnOnce(Client, Client) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
-        eprintln!(
-            "skipped: browser test needs {CHROMIUM} and {CHROMEDRIVER} \
-             (apt-get install -y chromium chromium-driver)"
-        );
+    if !browser_installed() {
         return;
     }
     let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
