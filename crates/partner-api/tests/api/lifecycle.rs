@@ -1,5 +1,7 @@
 //! Issue 4: list, get and wait, update, delete, idempotent create.
 
+mod state_machine;
+
 use crate::processes::{eventually, inbox_pids};
 use crate::support::{json, script, Backend, TestApp, SANDBOX_KEY};
 use reqwest::Method;
@@ -330,7 +332,12 @@ async fn patching_seats_of_a_ready_instance_keeps_it_running(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 202);
+    let (status, accepted) = json(response).await;
+    assert_eq!(
+        (status, accepted["max_number_of_seats"].clone()),
+        (202, json!(12)),
+        "the 202 answer shows the accepted change: {accepted}"
+    );
     let updated = app.wait_for(&id, "ready").await;
     assert_eq!(updated["max_number_of_seats"], 12);
     assert_eq!(

@@ -36,3 +36,4 @@ mod router_websocket;
 mod sandbox_messaging;
 mod slow_clients;
 mod smtp_sink;
+mod sqlite_lock;

@@ -80,7 +80,11 @@ pub async fn update(
                     )))
                 }
             };
-        let object = InstanceObject::new(&instance, &state.urls, &state.db)?;
+        let mut object = InstanceObject::new(&instance, &state.urls, &state.db)?;
+        // The row takes the new limit once the update is applied; the answer shows what was accepted.
+        if let Some(seats) = seats {
+            object.max_number_of_seats = i64::from(seats.get());
+        }
         Ok((StatusCode::ACCEPTED, object))
     })
     .await
