@@ -8,10 +8,12 @@ use std::sync::Mutex;
 
 /// Fails the test under `CI=true`; otherwise notes `reason` once per test binary and returns, so
 /// the caller can return early.
+#[track_caller]
 pub fn skip_unless_ci(reason: &str) {
     skip_or_fail(reason, in_ci());
 }
 
+#[track_caller]
 fn skip_or_fail(reason: &str, in_ci: bool) {
     if in_ci {
         panic!("{reason}; CI=true, so this is a failure (.ci/run installs it)");

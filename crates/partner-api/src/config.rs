@@ -116,7 +116,7 @@ pub struct ServeArgs {
     /// The `inbox` binary the process driver runs. Default: `inbox` next to this executable.
     #[arg(long, env = "PARTNER_API_INBOX_BIN")]
     pub inbox_bin: Option<PathBuf>,
-    /// Deployment jobs run at once by this process.
+    /// Deployment jobs run at once by this process; 0: none (another replica runs them).
     #[arg(long, env = "PARTNER_API_DEPLOY_WORKERS", default_value_t = 8)]
     pub deploy_workers: usize,
     /// Seconds a worker holds a job, or an event it is delivering, without a heartbeat; after that

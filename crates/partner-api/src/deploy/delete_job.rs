@@ -2,12 +2,12 @@
 
 use super::Deployer;
 use crate::domain::InstanceStatus;
-use crate::store::jobs::{self, ClaimedJob};
+use crate::store::jobs::{self, ClaimedJob, JobOutcome};
 use crate::store::{deployments, lifecycle};
 
 pub async fn run(ctx: &Deployer, job: &ClaimedJob) -> anyhow::Result<()> {
     if deployments::status(&ctx.db, &job.instance_id).await? != Some(InstanceStatus::Deleting) {
-        return jobs::finish(&ctx.db, job, "cancelled").await;
+        return jobs::finish(&ctx.db, job, JobOutcome::Cancelled).await;
     }
     ctx.driver.remove(&job.instance_id).await?;
     lifecycle::complete_deleted(&ctx.db, job).await?;

@@ -8,20 +8,20 @@ use super::Deployer;
 use crate::domain::{DeploymentError, InstanceStatus};
 use crate::store::deployments;
 use crate::store::instances::{self, Instance};
-use crate::store::jobs::{self, ClaimedJob};
+use crate::store::jobs::{self, ClaimedJob, JobOutcome};
 
 const FROM: &[InstanceStatus] = &[InstanceStatus::Deploying];
 
 pub async fn run(ctx: &Deployer, job: &ClaimedJob) -> anyhow::Result<()> {
     let Some(instance) = instances::find_any(&ctx.db, &job.instance_id).await? else {
-        return jobs::finish(&ctx.db, job, "cancelled").await;
+        return jobs::finish(&ctx.db, job, JobOutcome::Cancelled).await;
     };
     if instance.status != InstanceStatus::Deploying {
-        return jobs::finish(&ctx.db, job, "cancelled").await;
+        return jobs::finish(&ctx.db, job, JobOutcome::Cancelled).await;
     }
     match deploy(ctx, job, &instance).await {
         Ok(()) => Ok(()),
-        Err(Step::Abandoned) => jobs::finish(&ctx.db, job, "cancelled").await,
+        Err(Step::Abandoned) => jobs::finish(&ctx.db, job, JobOutcome::Cancelled).await,
         Err(Step::Failed(errors)) => fail(ctx, job, &instance, &errors).await,
         Err(Step::Retry(e)) => Err(e),
     }
@@ -34,7 +34,7 @@ pub async fn give_up(
     last_error: &anyhow::Error,
 ) -> anyhow::Result<()> {
     let Some(instance) = instances::find_any(&ctx.db, &job.instance_id).await? else {
-        return jobs::finish(&ctx.db, job, "cancelled").await;
+        return jobs::finish(&ctx.db, job, JobOutcome::Cancelled).await;
     };
     // The cause may name our files, hosts or internals: it goes to the operator's log only.
     tracing::error!(instance = %instance.id, attempts = job.attempt, error = %format!("{last_error:#}"), "deployment failed");

@@ -20,7 +20,7 @@ pub use key_check::check_once as check_keys_once;
 pub use key_check::run as run_key_check;
 pub use reconcile::reconcile_once;
 pub use reconcile::run as run_reconciler;
-pub use worker::{run_next_job, spawn_workers};
+pub use worker::{run_claimed, run_next_job, spawn_workers};
 
 use crate::d360::D360Client;
 use crate::public_urls::PublicUrls;

@@ -10,8 +10,9 @@ use super::Deployer;
 use crate::domain::{D360ApiKey, DeploymentError, InstanceStatus};
 use crate::store::deployments;
 use crate::store::instances::{self, Instance};
-use crate::store::jobs::{self, ClaimedJob};
-use crate::store::lifecycle::{self, UpdatePayload};
+use crate::store::jobs::{self, ClaimedJob, Job, JobOutcome};
+use crate::store::lifecycle;
+use anyhow::{bail, Context};
 use instance_contract::bootstrap::{D360Bootstrap, PlatformSettings};
 
 const FROM: &[InstanceStatus] = &[InstanceStatus::Updating];
@@ -23,18 +24,21 @@ struct Change {
 }
 
 fn change_of(ctx: &Deployer, job: &ClaimedJob) -> anyhow::Result<Change> {
-    let payload: UpdatePayload = serde_json::from_value(job.payload.clone())?;
+    let Job::Update(payload) = &job.payload else {
+        bail!("job {} is a {} job, not an update", job.id, job.kind().as_str());
+    };
     let key = payload
         .d360_api_key_sealed
-        .map(|sealed| ctx.db.secrets().open(&sealed))
+        .as_ref()
+        .map(|sealed| ctx.db.secrets().open(sealed))
         .transpose()?
         .map(|raw| D360ApiKey::parse(&raw).map_err(anyhow::Error::msg))
         .transpose()?;
-    let previous = payload
-        .previous_status
-        .as_deref()
-        .and_then(InstanceStatus::parse)
-        .unwrap_or(InstanceStatus::Failed);
+    let previous = match payload.previous_status.as_deref() {
+        Some(raw) => InstanceStatus::parse(raw)
+            .with_context(|| format!("stored previous status {raw:?}"))?,
+        None => InstanceStatus::Failed,
+    };
     Ok(Change {
         key,
         seats: payload.max_number_of_seats,
@@ -44,15 +48,15 @@ fn change_of(ctx: &Deployer, job: &ClaimedJob) -> anyhow::Result<Change> {
 
 pub async fn run(ctx: &Deployer, job: &ClaimedJob) -> anyhow::Result<()> {
     let Some(instance) = instances::find_any(&ctx.db, &job.instance_id).await? else {
-        return jobs::finish(&ctx.db, job, "cancelled").await;
+        return jobs::finish(&ctx.db, job, JobOutcome::Cancelled).await;
     };
     if instance.status != InstanceStatus::Updating {
-        return jobs::finish(&ctx.db, job, "cancelled").await;
+        return jobs::finish(&ctx.db, job, JobOutcome::Cancelled).await;
     }
     let change = change_of(ctx, job)?;
     match apply(ctx, job, &instance, &change).await {
         Ok(()) => Ok(()),
-        Err(Step::Abandoned) => jobs::finish(&ctx.db, job, "cancelled").await,
+        Err(Step::Abandoned) => jobs::finish(&ctx.db, job, JobOutcome::Cancelled).await,
         Err(Step::Failed(errors)) => refuse(ctx, job, &instance, change.previous, &errors).await,
         Err(Step::Retry(e)) => Err(e),
     }
@@ -64,7 +68,7 @@ pub async fn give_up(
     last_error: &anyhow::Error,
 ) -> anyhow::Result<()> {
     let Some(instance) = instances::find_any(&ctx.db, &job.instance_id).await? else {
-        return jobs::finish(&ctx.db, job, "cancelled").await;
+        return jobs::finish(&ctx.db, job, JobOutcome::Cancelled).await;
     };
     let previous = change_of(ctx, job)?.previous;
     // The cause may name our files, hosts or internals: it goes to the operator's log only.

@@ -136,8 +136,10 @@ impl WebhookHeaders {
         serde_json::to_string(&self.0).unwrap_or_else(|_| "{}".into())
     }
 
-    pub fn from_json(raw: &str) -> Self {
-        Self(serde_json::from_str(raw).unwrap_or_default())
+    /// Reads stored headers; text that is not a JSON object of strings is an error, never "no
+    /// headers", so a partner's headers are not silently dropped from its events.
+    pub fn from_json(raw: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(raw).map(Self)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::events::{self, EventKind, NewEvent};
 use super::instances::Instance;
-use super::jobs::{self, ClaimedJob};
+use super::jobs::{self, ClaimedJob, JobOutcome};
 use super::{is_unique_violation, Db, Signal, Tx};
 use crate::crypto::random_token;
 use crate::d360::PhoneNumber;
@@ -201,7 +201,11 @@ pub async fn complete_ready(
         }
         enqueue_activation_email(&mut tx, instance, activation_url).await?;
     }
-    jobs::finish_in(&mut tx, job, if changed { "ready" } else { "cancelled" }).await?;
+    jobs::finish_in(&mut tx, job, if changed {
+            JobOutcome::Ready
+        } else {
+            JobOutcome::Cancelled
+        }).await?;
     tx.commit().await?;
     Ok(changed)
 }
@@ -270,7 +274,11 @@ pub async fn complete_failed(
     if changed {
         queue_errors_event(&mut tx, instance, errors).await?;
     }
-    jobs::finish_in(&mut tx, job, if changed { "failed" } else { "cancelled" }).await?;
+    jobs::finish_in(&mut tx, job, if changed {
+            JobOutcome::Failed
+        } else {
+            JobOutcome::Cancelled
+        }).await?;
     tx.commit().await?;
     Ok(changed)
 }
@@ -320,6 +328,10 @@ pub async fn complete_updated(
         &[],
     )
     .await?;
-    jobs::finish_in(&mut tx, job, if changed { "updated" } else { "cancelled" }).await?;
+    jobs::finish_in(&mut tx, job, if changed {
+            JobOutcome::Updated
+        } else {
+            JobOutcome::Cancelled
+        }).await?;
     tx.commit().await
 }

@@ -74,7 +74,8 @@ fn from_row(row: &AnyRow) -> anyhow::Result<Instance> {
     let errors: String = row.try_get("errors")?;
     let headers: String = row.try_get("webhook_headers")?;
     let channel_id: Option<String> = row.try_get("channel_id")?;
-    let mut errors = serde_json::from_str(&errors).unwrap_or_default();
+    let mut errors: Vec<DeploymentError> =
+        serde_json::from_str(&errors).with_context(|| format!("stored errors of {id}"))?;
     let d360_key_rejected_at = opt_i64(row, "d360_key_rejected_at").map(Timestamp::from_millis);
     if d360_key_rejected_at.is_some() {
         errors = DeploymentError::with_key_rejected(errors, channel_id.as_deref());
@@ -92,7 +93,8 @@ fn from_row(row: &AnyRow) -> anyhow::Result<Instance> {
         generate_activation: row.try_get::<i64, _>("generate_activation")? != 0,
         configurator_user_name: row.try_get("configurator_user_name")?,
         webhook_url: row.try_get("webhook_url")?,
-        webhook_headers: WebhookHeaders::from_json(&headers),
+        webhook_headers: WebhookHeaders::from_json(&headers)
+            .with_context(|| format!("stored webhook headers of {id}"))?,
         max_number_of_seats: row.try_get("max_number_of_seats")?,
         errors,
         d360_key_rejected_at,
@@ -229,13 +231,7 @@ pub async fn count_by_status(db: &Db) -> anyhow::Result<Vec<(InstanceStatus, i64
 pub async fn create_with_deployment(db: &Db, new: &NewInstance<'_>) -> Result<(), InsertError> {
     let mut tx = db.begin().await?;
     insert(&mut tx, new).await?;
-    super::jobs::enqueue(
-        &mut tx,
-        super::jobs::JobKind::Deploy,
-        new.id,
-        &serde_json::Value::Null,
-    )
-    .await?;
+    super::jobs::enqueue(&mut tx, new.id, &super::jobs::Job::Deploy).await?;
     tx.commit().await?;
     Ok(())
 }

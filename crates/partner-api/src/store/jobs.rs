@@ -1,49 +1,23 @@
 //! The durable job queue: one row a job, claimed with a lease so a crashed worker's job is taken
 //! over once the lease runs out. Jobs of one instance run one at a time, in the order queued.
 
+mod job;
+
+pub use job::{Job, JobKind, JobOutcome, UpdatePayload};
+
 use super::{Backend, Db, Signal, Tx};
 use crate::domain::{InstanceId, Timestamp};
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobKind {
-    Deploy,
-    Update,
-    Delete,
-}
-
-impl JobKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Deploy => "deploy",
-            Self::Update => "update",
-            Self::Delete => "delete",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Deploy, Self::Update, Self::Delete]
-            .into_iter()
-            .find(|k| k.as_str() == raw)
-    }
-}
-
-pub async fn enqueue(
-    tx: &mut Tx,
-    kind: JobKind,
-    instance: &InstanceId,
-    payload: &serde_json::Value,
-) -> anyhow::Result<()> {
+pub async fn enqueue(tx: &mut Tx, instance: &InstanceId, job: &Job) -> anyhow::Result<()> {
     let now = Timestamp::now().millis();
     sqlx::query(
         "INSERT INTO jobs (kind, instance_id, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $4)",
     )
-    .bind(kind.as_str())
+    .bind(job.kind().as_str())
     .bind(instance.as_str())
-    .bind(payload.to_string())
+    .bind(job.to_stored()?)
     .bind(now)
     .execute(tx.conn())
     .await?;
@@ -55,16 +29,31 @@ pub async fn enqueue(
 #[derive(Clone, Debug)]
 pub struct ClaimedJob {
     pub id: i64,
-    pub kind: JobKind,
     pub instance_id: InstanceId,
-    pub payload: serde_json::Value,
-    /// 1 on the first run.
+    pub payload: Job,
+    /// 1 on the first run; also the fencing number of this claim: the job's row takes a
+    /// heartbeat or a completion only while its `attempts` is still this.
     pub attempt: i64,
     pub attempt_id: i64,
 }
 
+impl ClaimedJob {
+    pub fn kind(&self) -> JobKind {
+        self.payload.kind()
+    }
+}
+
+/// A completion refused because another worker took the job over after this one's lease ran out.
+#[derive(Debug, thiserror::Error)]
+#[error("job {job} attempt {attempt} lost its lease: another worker took it over")]
+pub struct LeaseLost {
+    pub job: i64,
+    pub attempt: i64,
+}
+
 /// Claims the next due job whose instance has no earlier unfinished job, so one instance's jobs
 /// run one at a time and in order. A job whose lease ran out (its worker died) is due again.
+/// A stored job that cannot be read is an error, kept on its row for the operator.
 pub async fn claim_next(
     db: &Db,
     worker: &str,
@@ -101,39 +90,66 @@ pub async fn claim_next(
     .bind(now)
     .fetch_one(tx.conn())
     .await?;
-    tx.commit().await?;
     let kind: String = row.try_get("kind")?;
-    let instance: String = row.try_get("instance_id")?;
     let payload: String = row.try_get("payload")?;
+    let job = match Job::from_stored(&kind, &payload) {
+        Ok(job) => job,
+        Err(e) => {
+            let error = format!("{e:#}");
+            sqlx::query("UPDATE jobs SET last_error = $2 WHERE id = $1")
+                .bind(id)
+                .bind(&error)
+                .execute(tx.conn())
+                .await?;
+            sqlx::query("UPDATE job_attempts SET finished_at = $2, error = $3 WHERE id = $1")
+                .bind(attempt_id)
+                .bind(now)
+                .bind(&error)
+                .execute(tx.conn())
+                .await?;
+            tx.commit().await?;
+            return Err(e.context(format!("job {id} cannot be read")));
+        }
+    };
+    tx.commit().await?;
+    let instance: String = row.try_get("instance_id")?;
     Ok(Some(ClaimedJob {
         id,
-        kind: JobKind::parse(&kind).with_context(|| format!("stored job kind {kind:?}"))?,
         instance_id: InstanceId::parse(&instance)
             .with_context(|| format!("stored instance id {instance:?}"))?,
-        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+        payload: job,
         attempt: row.try_get("attempts")?,
         attempt_id,
     }))
 }
 
-/// Extends the lease of a job this worker still holds; `false` if it lost it.
-pub async fn heartbeat(
-    db: &Db,
-    job: &ClaimedJob,
-    worker: &str,
-    lease_ms: i64,
-) -> anyhow::Result<bool> {
-    let result = sqlx::query("UPDATE jobs SET locked_until = $3 WHERE id = $1 AND locked_by = $2 AND finished_at IS NULL")
-        .bind(job.id)
-        .bind(worker)
-        .bind(Timestamp::now().millis() + lease_ms)
-        .execute(db.pool())
-        .await?;
+/// Extends the lease of a job this claim still holds; `false` once another worker took it over
+/// or it is finished.
+pub async fn heartbeat(db: &Db, job: &ClaimedJob, lease_ms: i64) -> anyhow::Result<bool> {
+    let result = sqlx::query(
+        "UPDATE jobs SET locked_until = $3 WHERE id = $1 AND attempts = $2 AND finished_at IS NULL",
+    )
+    .bind(job.id)
+    .bind(job.attempt)
+    .bind(Timestamp::now().millis() + lease_ms)
+    .execute(db.pool())
+    .await?;
     Ok(result.rows_affected() == 1)
 }
 
-async fn close_attempt(tx: &mut Tx, job: &ClaimedJob, error: Option<&str>) -> anyhow::Result<()> {
-    sqlx::query("UPDATE job_attempts SET finished_at = $2, error = $3 WHERE id = $1")
+/// Completes this claim's row in `job_attempts`; a late attempt completes its own row too.
+pub async fn close_attempt(db: &Db, job: &ClaimedJob, error: &str) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    close_attempt_in(&mut tx, job, Some(error)).await?;
+    tx.commit().await
+}
+
+async fn close_attempt_in(
+    tx: &mut Tx,
+    job: &ClaimedJob,
+    error: Option<&str>,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE job_attempts SET finished_at = $2, error = $3 WHERE id = $1 AND finished_at IS NULL")
         .bind(job.attempt_id)
         .bind(Timestamp::now().millis())
         .bind(error)
@@ -142,28 +158,42 @@ async fn close_attempt(tx: &mut Tx, job: &ClaimedJob, error: Option<&str>) -> an
     Ok(())
 }
 
-/// Marks the job done inside `tx`, the transaction that also records what the job achieved.
-pub async fn finish_in(tx: &mut Tx, job: &ClaimedJob, outcome: &str) -> anyhow::Result<()> {
-    close_attempt(tx, job, None).await?;
-    sqlx::query(
-        "UPDATE jobs SET finished_at = $2, outcome = $3, locked_until = NULL WHERE id = $1",
+/// Marks the job done inside `tx`, the transaction that also records what the job achieved. A
+/// claim another worker took over is refused with [`LeaseLost`], so the caller's transaction
+/// rolls back and what the late worker found is not recorded.
+pub async fn finish_in(tx: &mut Tx, job: &ClaimedJob, outcome: JobOutcome) -> anyhow::Result<()> {
+    let finished = sqlx::query(
+        "UPDATE jobs SET finished_at = $3, outcome = $4, locked_until = NULL \
+         WHERE id = $1 AND attempts = $2 AND finished_at IS NULL",
     )
     .bind(job.id)
+    .bind(job.attempt)
     .bind(Timestamp::now().millis())
-    .bind(outcome)
+    .bind(outcome.as_str())
     .execute(tx.conn())
-    .await?;
+    .await?
+    .rows_affected()
+        == 1;
+    if !finished {
+        return Err(LeaseLost {
+            job: job.id,
+            attempt: job.attempt,
+        }
+        .into());
+    }
+    close_attempt_in(tx, job, None).await?;
     tx.signal(Signal::Jobs);
     Ok(())
 }
 
-pub async fn finish(db: &Db, job: &ClaimedJob, outcome: &str) -> anyhow::Result<()> {
+pub async fn finish(db: &Db, job: &ClaimedJob, outcome: JobOutcome) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
     finish_in(&mut tx, job, outcome).await?;
     tx.commit().await
 }
 
-/// Records the failed attempt and makes the job due again after `delay_ms`.
+/// Records the failed attempt and makes the job due again after `delay_ms`. A claim another
+/// worker took over only closes its own attempt: the job is that worker's now.
 pub async fn retry_later(
     db: &Db,
     job: &ClaimedJob,
@@ -171,13 +201,17 @@ pub async fn retry_later(
     delay_ms: i64,
 ) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
-    close_attempt(&mut tx, job, Some(error)).await?;
-    sqlx::query("UPDATE jobs SET run_at = $2, locked_by = NULL, locked_until = NULL, last_error = $3 WHERE id = $1")
-        .bind(job.id)
-        .bind(Timestamp::now().millis() + delay_ms)
-        .bind(error)
-        .execute(tx.conn())
-        .await?;
+    close_attempt_in(&mut tx, job, Some(error)).await?;
+    sqlx::query(
+        "UPDATE jobs SET run_at = $3, locked_by = NULL, locked_until = NULL, last_error = $4 \
+         WHERE id = $1 AND attempts = $2 AND finished_at IS NULL",
+    )
+    .bind(job.id)
+    .bind(job.attempt)
+    .bind(Timestamp::now().millis() + delay_ms)
+    .bind(error)
+    .execute(tx.conn())
+    .await?;
     tx.commit().await
 }
 
@@ -188,12 +222,13 @@ pub async fn cancel_idle_for_instance(
     except_kind: JobKind,
 ) -> anyhow::Result<()> {
     sqlx::query(
-        "UPDATE jobs SET finished_at = $2, outcome = 'cancelled' \
+        "UPDATE jobs SET finished_at = $2, outcome = $4 \
          WHERE instance_id = $1 AND finished_at IS NULL AND kind <> $3 AND (locked_until IS NULL OR locked_until < $2)",
     )
     .bind(instance.as_str())
     .bind(Timestamp::now().millis())
     .bind(except_kind.as_str())
+    .bind(JobOutcome::Cancelled.as_str())
     .execute(tx.conn())
     .await?;
     Ok(())

@@ -3,10 +3,9 @@
 
 use super::deployments::transition;
 use super::instances::{self, Instance};
-use super::jobs::{self, ClaimedJob, JobKind};
+use super::jobs::{self, ClaimedJob, Job, JobKind, JobOutcome, UpdatePayload};
 use super::{Db, Signal};
 use crate::domain::{D360ApiKey, InstanceId, InstanceStatus, PartnerId, SeatCount, Timestamp};
-use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeRefused {
@@ -14,15 +13,6 @@ pub enum ChangeRefused {
     NotFound,
     #[error("the instance is {0}")]
     Busy(&'static str),
-}
-
-/// What a PATCH asks for, as the update job's payload (the key sealed).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct UpdatePayload {
-    pub d360_api_key_sealed: Option<String>,
-    pub max_number_of_seats: Option<u32>,
-    /// The status to return to when the update is refused (a running instance keeps running).
-    pub previous_status: Option<String>,
 }
 
 pub async fn begin_update(
@@ -51,13 +41,7 @@ pub async fn begin_update(
         previous_status: Some(status.as_str().to_owned()),
     };
     transition(&mut tx, id, &[status], InstanceStatus::Updating, &[]).await?;
-    jobs::enqueue(
-        &mut tx,
-        JobKind::Update,
-        id,
-        &serde_json::to_value(&payload)?,
-    )
-    .await?;
+    jobs::enqueue(&mut tx, id, &Job::Update(payload)).await?;
     tx.commit().await?;
     let instance = instances::find(db, partner, id)
         .await?
@@ -86,7 +70,7 @@ pub async fn begin_delete(
         == 1;
     if changed {
         jobs::cancel_idle_for_instance(&mut tx, id, JobKind::Delete).await?;
-        jobs::enqueue(&mut tx, JobKind::Delete, id, &serde_json::Value::Null).await?;
+        jobs::enqueue(&mut tx, id, &Job::Delete).await?;
         tx.signal(Signal::Instance(id.clone()));
     }
     tx.commit().await?;
@@ -106,7 +90,7 @@ pub async fn complete_deleted(db: &Db, job: &ClaimedJob) -> anyhow::Result<()> {
     .execute(tx.conn())
     .await?;
     tx.signal(Signal::Instance(job.instance_id.clone()));
-    jobs::finish_in(&mut tx, job, "deleted").await?;
+    jobs::finish_in(&mut tx, job, JobOutcome::Deleted).await?;
     tx.commit().await
 }
 

@@ -1,6 +1,7 @@
 //! A Docker engine for the docker and swarm tests: started if it is not running, the instance
 //! image built once per run, locks for what must not overlap, and a clean-up of everything a test
-//! made even when it fails. Tests skip, saying why, only where Docker cannot run at all.
+//! made even when it fails. Tests skip, saying why, only where Docker cannot run at all, and
+//! never under `CI=true`.
 
 use crate::support::{inbox_bin, partner_api_bin};
 use std::process::{Command, Stdio};
@@ -13,27 +14,43 @@ pub const IMAGE: &str = "partner-api/inbox:tests";
 /// Serializes the tests that make this engine a swarm manager and leave the swarm again.
 pub static SWARM: LazyLock<tokio::sync::Mutex<()>> = LazyLock::new(Default::default);
 
-/// `Some(())` when the engine answers and the image is built; otherwise prints why the test
-/// is skipped and answers `None`.
+/// `Some(())` when the engine answers and the image is built. Without an engine the test is
+/// skipped (`None`), or fails under `CI=true` (see `chromium_test::missing`); an image that does
+/// not build on a working engine always fails.
 pub fn available() -> Option<()> {
-    static READY: OnceLock<Result<(), String>> = OnceLock::new();
+    static READY: OnceLock<Engine> = OnceLock::new();
     match READY.get_or_init(prepare) {
-        Ok(()) => Some(()),
-        Err(reason) => {
-            eprintln!("skipped: {reason}");
+        Engine::Ready => Some(()),
+        Engine::Missing(reason) => {
+            chromium_test::missing::skip_unless_ci(&format!(
+                "Docker tests need an engine: {reason}"
+            ));
             None
         }
+        Engine::ImageFails(output) => panic!("the instance image does not build: {output}"),
     }
 }
 
-fn prepare() -> Result<(), String> {
+enum Engine {
+    Ready,
+    Missing(String),
+    ImageFails(String),
+}
+
+/// Starts the engine if it is not running, then builds the image.
+fn prepare() -> Engine {
     if Command::new("docker").arg("--version").output().is_err() {
-        return Err("no `docker` binary on this machine".to_owned());
+        return Engine::Missing("no `docker` binary on this machine".to_owned());
     }
     if !engine_answers(&[]) {
-        start_dockerd()?;
+        if let Err(reason) = start_dockerd() {
+            return Engine::Missing(reason);
+        }
     }
-    build_image(&[]).map_err(|e| format!("the instance image does not build: {e}"))
+    match build_image(&[]) {
+        Ok(()) => Engine::Ready,
+        Err(output) => Engine::ImageFails(output),
+    }
 }
 
 /// Whether `docker info` works with these extra environment variables.

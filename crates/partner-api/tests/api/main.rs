@@ -20,6 +20,7 @@ mod events_log;
 mod events_mail;
 mod events_replicas;
 mod events_safety;
+mod exactly_once;
 mod events_signatures;
 mod front_end;
 mod health;

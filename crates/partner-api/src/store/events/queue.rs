@@ -149,7 +149,8 @@ fn claimed_from_row(
         instance_id: InstanceId::parse(&instance).context("stored instance id")?,
         kind: EventKind::parse(&kind).with_context(|| format!("stored event kind {kind:?}"))?,
         target: row.try_get("target")?,
-        headers: WebhookHeaders::from_json(&headers),
+        headers: WebhookHeaders::from_json(&headers)
+            .with_context(|| format!("stored headers of {id}"))?,
         payload: db
             .secrets()
             .open(&sealed)
