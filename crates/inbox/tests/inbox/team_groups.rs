@@ -907,6 +907,23 @@ async fn an_admin_manages_groups_and_team_settings_in_a_browser() {
         screenshot(&client, "admin-settings-desktop").await;
         client.set_window_size(390, 844).await.unwrap();
         screenshot(&client, "admin-settings-phone").await;
+        client.set_window_size(1280, 900).await.unwrap();
+
+        click(&client, "details.menu summary").await;
+        click(&client, ".menu-items a[href='/admin/tags']").await;
+        wait_for_path(&client, "/admin/tags").await;
+        type_into(
+            &client,
+            "form[action='/admin/tags'] input[name=name]",
+            "VIP",
+        )
+        .await;
+        click(&client, "form[action='/admin/tags'] button[type=submit]").await;
+        wait_for_text(&client, ".notice.success", "The tag was added.").await;
+        wait_for(&client, "li.tag-row input[value=VIP]").await;
+        screenshot(&client, "admin-tags-desktop").await;
+        client.set_window_size(390, 844).await.unwrap();
+        screenshot(&client, "admin-tags-phone").await;
     })
     .await;
 
@@ -916,4 +933,6 @@ async fn an_admin_manages_groups_and_team_settings_in_a_browser() {
     assert_eq!(support["name"], "Support");
     assert_eq!(settings["auto_assign_group"], support["id"]);
     assert_eq!(member_names(support), ["bruno.agent"]);
+    let (_, tags) = instance.configurator().get("/api/v1/tags/").await;
+    assert_eq!(tags["results"][0]["name"], "VIP", "{tags}");
 }
