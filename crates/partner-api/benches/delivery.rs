@@ -190,7 +190,9 @@ async fn new_instance(db: &Db, partner: &PartnerId) -> InstanceId {
         max_number_of_seats: SeatCount::default(),
         activation_code: "bench",
     };
-    instances::create_with_deployment(db, &new).await.unwrap();
+    instances::create_with_deployment(db, &new, None)
+        .await
+        .unwrap();
     id
 }
 

@@ -5,10 +5,9 @@ use super::error::ApiError;
 use super::AppState;
 use crate::crypto::sha256_hex;
 use crate::domain::PartnerId;
-use crate::store::idempotency::{self, Claim};
+use crate::store::idempotency::{self, Claim, Claimed, Record};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::future::Future;
@@ -35,7 +34,9 @@ pub fn key_of(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 
 /// Runs `op` once per key: a retry with the same request replays the first successful answer;
 /// the same key with another request is a 422; while the first runs, a 409. Failed attempts are
-/// not kept, so a retry after an error really runs again.
+/// not kept, so a retry after an error really runs again. The answer is kept after `op`, so a
+/// crash in between runs `op` again on the retry: for work that must not run twice, see
+/// [`once_recorded`].
 pub async fn once<T, Fut>(
     state: &AppState,
     partner: &PartnerId,
@@ -48,14 +49,53 @@ where
     T: Serialize,
     Fut: Future<Output = Result<(StatusCode, T), ApiError>>,
 {
+    once_recorded(state, partner, key, request, body, |claimed| async move {
+        let (status, answer) = op.await?;
+        // Kept as the text sent, fields in the order of the answer's type.
+        let text = serde_json::to_string(&answer).map_err(anyhow::Error::from)?;
+        if let Some(claimed) = claimed {
+            let record = Record {
+                claimed: &claimed,
+                status: status.as_u16(),
+                body: &text,
+            };
+            match idempotency::complete(&state.db, &record).await {
+                Err(e) if e.is::<idempotency::TakenOver>() => {
+                    tracing::warn!(
+                        request,
+                        "the answer's Idempotency-Key was taken over meanwhile"
+                    )
+                }
+                kept => kept?,
+            }
+        }
+        Ok((status, text))
+    })
+    .await
+}
+
+/// As [`once`], for work that keeps its answer itself: `op` gets the claimed key and must write
+/// its record ([`idempotency::complete_in`]) in the transaction that does the work, so the work
+/// and its record commit together and a retry after any crash either replays or runs anew.
+/// `op` answers with the JSON text sent and kept.
+pub async fn once_recorded<F, Fut>(
+    state: &AppState,
+    partner: &PartnerId,
+    key: Option<String>,
+    request: &str,
+    body: &Value,
+    op: F,
+) -> Result<Response, ApiError>
+where
+    F: FnOnce(Option<Claimed>) -> Fut,
+    Fut: Future<Output = Result<(StatusCode, String), ApiError>>,
+{
     let Some(key) = key else {
-        return op
-            .await
-            .map(|(status, answer)| (status, Json(answer)).into_response());
+        return op(None).await.map(|(status, text)| json_text(status, text));
     };
     let fingerprint = sha256_hex(format!("{request}\n{body}"));
-    match idempotency::claim(&state.db, partner, &key, &fingerprint).await? {
-        Claim::Proceed => {}
+    let claimed = match idempotency::claim(&state.db, partner, &key, &fingerprint).await? {
+        Claim::Proceed(claimed) => claimed,
         Claim::Replay { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut response = json_text(status, body);
@@ -76,16 +116,11 @@ where
                 "value_error",
             ))
         }
-    }
-    match op.await {
-        Ok((status, answer)) => {
-            // Kept as the text sent, fields in the order of the answer's type.
-            let text = serde_json::to_string(&answer).map_err(anyhow::Error::from)?;
-            idempotency::complete(&state.db, partner, &key, status.as_u16(), &text).await?;
-            Ok(json_text(status, text))
-        }
+    };
+    match op(Some(claimed.clone())).await {
+        Ok((status, text)) => Ok(json_text(status, text)),
         Err(e) => {
-            idempotency::release(&state.db, partner, &key).await?;
+            idempotency::release(&state.db, &claimed).await?;
             Err(e)
         }
     }

@@ -1,7 +1,7 @@
 //! `Idempotency-Key`: the first answer to a request, kept for 24 hours and replayed to its
 //! retries. Keys are scoped to the partner, so two partners' keys never collide.
 
-use super::Db;
+use super::{Db, Tx};
 use crate::domain::{PartnerId, Timestamp};
 use sqlx::Row;
 
@@ -10,8 +10,8 @@ const KEEP_MS: i64 = 24 * 3600 * 1000;
 const IN_PROGRESS_MS: i64 = 60 * 1000;
 
 pub enum Claim {
-    /// This request runs; it must `complete` or `release` the key.
-    Proceed,
+    /// This request runs; it must complete or release the key.
+    Proceed(Claimed),
     Replay {
         status: u16,
         body: String,
@@ -19,6 +19,27 @@ pub enum Claim {
     InProgress,
     OtherRequest,
 }
+
+/// A key a request holds. `claimed_at` fences it: once a later request has taken the key over
+/// (this one was taken to have died), this one can no longer complete or release it.
+#[derive(Clone, Debug)]
+pub struct Claimed {
+    partner: PartnerId,
+    key: String,
+    claimed_at: i64,
+}
+
+/// The answer kept for a claimed key.
+pub struct Record<'a> {
+    pub claimed: &'a Claimed,
+    pub status: u16,
+    pub body: &'a str,
+}
+
+/// Completing a key that another request has taken over since.
+#[derive(Debug, thiserror::Error)]
+#[error("the Idempotency-Key was taken over by a later request")]
+pub struct TakenOver;
 
 /// Decides what a request carrying `key` does. Each decision is one conditional statement, so
 /// two identical requests at the same moment cannot both proceed.
@@ -42,8 +63,15 @@ pub async fn claim(
     .await?
     .rows_affected()
         == 1;
+    let claimed = |claimed_at| {
+        Claim::Proceed(Claimed {
+            partner: partner.clone(),
+            key: key.to_owned(),
+            claimed_at,
+        })
+    };
     if inserted {
-        return Ok(Claim::Proceed);
+        return Ok(claimed(now));
     }
     let Some(row) = sqlx::query(
         "SELECT request_hash, status_code, response_body, created_at, locked_until FROM idempotency_keys \
@@ -94,38 +122,50 @@ pub async fn claim(
     .rows_affected()
         == 1;
     Ok(if taken {
-        Claim::Proceed
+        claimed(now)
     } else {
         Claim::InProgress
     })
 }
 
-pub async fn complete(
-    db: &Db,
-    partner: &PartnerId,
-    key: &str,
-    status: u16,
-    body: &str,
-) -> anyhow::Result<()> {
-    sqlx::query(
-        "UPDATE idempotency_keys SET status_code = $3, response_body = $4, locked_until = NULL WHERE partner_id = $1 AND key = $2",
+/// Keeps the answer inside `tx`, the transaction that does the request's work, so the work and
+/// its record commit together or not at all. A key taken over since is refused with [`TakenOver`].
+pub async fn complete_in(tx: &mut Tx, record: &Record<'_>) -> anyhow::Result<()> {
+    let sealed = tx.db.secrets().seal(record.body);
+    let claimed = record.claimed;
+    let kept = sqlx::query(
+        "UPDATE idempotency_keys SET status_code = $4, response_body = $5, locked_until = NULL \
+         WHERE partner_id = $1 AND key = $2 AND created_at = $3 AND status_code IS NULL",
     )
-    .bind(partner.as_str())
-    .bind(key)
-    .bind(i64::from(status))
-    .bind(db.secrets().seal(body))
-    .execute(db.pool())
-    .await?;
+    .bind(claimed.partner.as_str())
+    .bind(&claimed.key)
+    .bind(claimed.claimed_at)
+    .bind(i64::from(record.status))
+    .bind(sealed)
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1;
+    if !kept {
+        return Err(TakenOver.into());
+    }
     Ok(())
 }
 
+pub async fn complete(db: &Db, record: &Record<'_>) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    complete_in(&mut tx, record).await?;
+    tx.commit().await
+}
+
 /// Forgets the key after a failure worth retrying (a 5xx), so the retry runs for real.
-pub async fn release(db: &Db, partner: &PartnerId, key: &str) -> anyhow::Result<()> {
+pub async fn release(db: &Db, claimed: &Claimed) -> anyhow::Result<()> {
     sqlx::query(
-        "DELETE FROM idempotency_keys WHERE partner_id = $1 AND key = $2 AND status_code IS NULL",
+        "DELETE FROM idempotency_keys WHERE partner_id = $1 AND key = $2 AND created_at = $3 AND status_code IS NULL",
     )
-    .bind(partner.as_str())
-    .bind(key)
+    .bind(claimed.partner.as_str())
+    .bind(&claimed.key)
+    .bind(claimed.claimed_at)
     .execute(db.pool())
     .await?;
     Ok(())

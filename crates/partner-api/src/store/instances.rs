@@ -227,10 +227,18 @@ pub async fn count_by_status(db: &Db) -> anyhow::Result<Vec<(InstanceStatus, i64
     Ok(counts)
 }
 
-/// Create Instance's one transaction: the instance and the job that deploys it.
-pub async fn create_with_deployment(db: &Db, new: &NewInstance<'_>) -> Result<(), InsertError> {
+/// Create Instance's one transaction: the instance, the job that deploys it and the answer kept
+/// for the request's `Idempotency-Key`, so a retry finds either all three or none.
+pub async fn create_with_deployment(
+    db: &Db,
+    new: &NewInstance<'_>,
+    idempotent: Option<&super::idempotency::Record<'_>>,
+) -> Result<(), InsertError> {
     let mut tx = db.begin().await?;
     insert(&mut tx, new).await?;
+    if let Some(record) = idempotent {
+        super::idempotency::complete_in(&mut tx, record).await?;
+    }
     super::jobs::enqueue(&mut tx, new.id, &super::jobs::Job::Deploy).await?;
     tx.commit().await?;
     Ok(())

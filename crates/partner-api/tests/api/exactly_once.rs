@@ -1,8 +1,11 @@
-//! Exactly once where the API claims it: a job is completed only by the worker that holds it.
+//! Exactly once where the API claims it: a create with an `Idempotency-Key` makes one instance
+//! whatever crashes, and a job is completed only by the worker that holds it.
 
 use crate::support::{json, script, Backend, TestApp, SANDBOX_KEY};
 use partner_api::deploy;
-use partner_api::domain::InstanceId;
+use partner_api::domain::{InstanceId, PartnerId, SeatCount, Subdomain};
+use partner_api::store::idempotency::{self, Claim, Record};
+use partner_api::store::instances::{self, NewInstance};
 use partner_api::store::jobs::{self, ClaimedJob, JobOutcome, LeaseLost};
 use partner_api::store::Db;
 use reqwest::Method;
@@ -11,6 +14,67 @@ use std::time::Duration;
 
 /// A webhook nobody listens on: its events stay queued, which is all these tests look at.
 const WEBHOOK: &str = "http://127.0.0.1:9/hook";
+
+async fn an_instance_and_its_idempotency_record_are_stored_together_or_not_at_all(
+    backend: Backend,
+) {
+    let mut app = TestApp::spawn(backend).await;
+    let body = json!({"channel_id": "OnceCH", "subdomain": "once", "generate_activation": true});
+    let send = |app: &TestApp| {
+        app.request(Method::POST, "/v1/instances", SANDBOX_KEY)
+            .header("Idempotency-Key", "create-once")
+            .json(&body)
+            .send()
+    };
+    let (status, first) = json(send(&app).await.unwrap()).await;
+    assert_eq!(status, 200, "{first}");
+
+    // The process dies right after answering; the partner's retry finds the first answer.
+    app.crash_and_restart().await;
+    let retry = send(&app).await.unwrap();
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    let (status, replayed) = json(retry).await;
+    assert_eq!((status, &replayed), (200, &first));
+    let (_, list) = json(app.get("/v1/instances", SANDBOX_KEY).await).await;
+    assert_eq!(list["count"], 1, "one instance: {list}");
+
+    // When the record cannot be written (here: the key was given up meanwhile), the instance
+    // is not stored either, so no state has an instance its key does not answer with.
+    let partner = PartnerId::parse("sandbox").unwrap();
+    let Claim::Proceed(claimed) = idempotency::claim(app.db(), &partner, "lost-key", "request")
+        .await
+        .unwrap()
+    else {
+        panic!("a fresh key proceeds");
+    };
+    idempotency::release(app.db(), &claimed).await.unwrap();
+    let id = InstanceId::generate();
+    let subdomain = Subdomain::from_instance_id(&id);
+    let new = NewInstance {
+        id: &id,
+        partner_id: &partner,
+        subdomain: &subdomain,
+        channel_id: None,
+        d360_api_key: None,
+        admin_email: None,
+        generate_activation: false,
+        configurator: None,
+        max_number_of_seats: SeatCount::default(),
+        activation_code: "code",
+    };
+    let record = Record {
+        claimed: &claimed,
+        status: 200,
+        body: "{}",
+    };
+    let stored = instances::create_with_deployment(app.db(), &new, Some(&record));
+    assert!(stored.await.is_err(), "a create whose record fails fails");
+    assert!(
+        instances::find_any(app.db(), &id).await.unwrap().is_none(),
+        "and leaves no instance behind"
+    );
+    app.stop().await;
+}
 
 async fn a_worker_that_lost_its_lease_cannot_complete_the_job_and_the_one_that_took_it_over_does(
     backend: Backend,
@@ -162,6 +226,7 @@ async fn token_events(db: &Db, id: &InstanceId) -> i64 {
 }
 
 crate::on_both_backends!(
+    an_instance_and_its_idempotency_record_are_stored_together_or_not_at_all,
     a_worker_that_lost_its_lease_cannot_complete_the_job_and_the_one_that_took_it_over_does,
     a_worker_stops_its_work_as_soon_as_another_takes_its_job_over,
 );

@@ -26,7 +26,7 @@ pub async fn instance_of(app: &TestApp, partner: &str) -> InstanceId {
         max_number_of_seats: SeatCount::default(),
         activation_code: "code",
     };
-    instances::create_with_deployment(app.db(), &new)
+    instances::create_with_deployment(app.db(), &new, None)
         .await
         .unwrap();
     id

@@ -6,6 +6,7 @@ use crate::api::error::ApiError;
 use crate::api::{idempotency, AppState};
 use crate::domain::{CreateInstance, FieldIssue, InstanceId, PartnerId, Subdomain};
 use crate::public_urls::PublicUrls;
+use crate::store::idempotency::{Claimed, Record};
 use crate::store::instances::{self, InsertError, NewInstance};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -112,18 +113,21 @@ pub async fn create(
     let key = idempotency::key_of(&headers)?;
     let policy = state.webhook_policy(&partner).await?;
     let request = CreateInstance::parse(&body, &policy).map_err(ApiError::Validation)?;
-    idempotency::once(&state, &partner, key, "POST /v1/instances", &body, async {
-        let created = create_instance(&state, &partner, request).await?;
-        Ok((StatusCode::OK, created))
+    let request_line = "POST /v1/instances";
+    idempotency::once_recorded(&state, &partner, key, request_line, &body, |claimed| {
+        create_instance(&state, &partner, request, claimed)
     })
     .await
 }
 
+/// Stores the instance, its deployment job and the answer kept for its `Idempotency-Key` in one
+/// transaction, and answers with the JSON text kept.
 async fn create_instance(
     state: &AppState,
     partner: &PartnerId,
     request: CreateInstance,
-) -> Result<CreatedInstance, ApiError> {
+    claimed: Option<Claimed>,
+) -> Result<(StatusCode, String), ApiError> {
     let id = InstanceId::generate();
     let subdomain = request
         .subdomain
@@ -142,7 +146,25 @@ async fn create_instance(
         max_number_of_seats: request.max_number_of_seats,
         activation_code: &activation_code,
     };
-    match instances::create_with_deployment(&state.db, &new).await {
+    let activation_code_shown = request
+        .generate_activation
+        .then_some(activation_code.as_str());
+    let channel_id = request.channel_id.as_ref().map(|c| c.as_str().to_owned());
+    let answer = CreatedInstance::new(
+        &state.urls,
+        &id,
+        &subdomain,
+        channel_id,
+        partner,
+        activation_code_shown,
+    );
+    let text = serde_json::to_string(&answer).map_err(anyhow::Error::from)?;
+    let record = claimed.as_ref().map(|claimed| Record {
+        claimed,
+        status: StatusCode::OK.as_u16(),
+        body: &text,
+    });
+    match instances::create_with_deployment(&state.db, &new, record.as_ref()).await {
         Ok(()) => {}
         Err(InsertError::SubdomainTaken(taken)) => {
             // The documented payload, exactly: no "body" in the location.
@@ -154,16 +176,5 @@ async fn create_instance(
         }
         Err(InsertError::Other(e)) => return Err(e.into()),
     }
-    let activation_code = request
-        .generate_activation
-        .then_some(activation_code.as_str());
-    let channel_id = request.channel_id.map(|c| c.as_str().to_owned());
-    Ok(CreatedInstance::new(
-        &state.urls,
-        &id,
-        &subdomain,
-        channel_id,
-        partner,
-        activation_code,
-    ))
+    Ok((StatusCode::OK, text))
 }
