@@ -4,30 +4,18 @@
 //! the update that repairs a failed instance; every step is skipped when already done.
 
 use super::health::{wait_healthy, Health};
-use super::runtime::ensure_running;
+use super::inputs::Inputs;
+use super::runtime::ensure_running_with;
 use super::spec::inbound_webhook_secret;
 use super::step::Step;
 use super::Deployer;
 use crate::d360::PhoneNumber;
 use crate::domain::{ChannelId, D360ApiKey, DeploymentError, InstanceStatus};
 use crate::store::deployments;
-use crate::store::instances::{self, Instance};
+use crate::store::instances::Instance;
 use crate::store::jobs::ClaimedJob;
-use crate::store::partners::{self, HubCredentials};
+use crate::store::partners::HubCredentials;
 use instance_contract::bootstrap::{INBOUND_SECRET_HEADER, INBOUND_WEBHOOK_PATH};
-
-/// The partner's 360Dialog credentials, or the 704 that tells the operator to set them.
-pub async fn hub_of(ctx: &Deployer, instance: &Instance) -> Result<HubCredentials, Step> {
-    partners::get(&ctx.db, &instance.partner_id)
-        .await?
-        .and_then(|p| p.hub)
-        .ok_or_else(|| {
-            Step::failed(DeploymentError::deployment_failed(
-                instance.id.as_str(),
-                "The partner has no 360Dialog hub credentials; the operator must set them.",
-            ))
-        })
-}
 
 pub fn channel_of(instance: &Instance) -> Result<Option<ChannelId>, Step> {
     let channel = instance
@@ -39,28 +27,25 @@ pub fn channel_of(instance: &Instance) -> Result<Option<ChannelId>, Step> {
 }
 
 /// Runs while the instance is in `during` (deploying, or updating when a failed one is repaired);
-/// a change of that status meanwhile (a delete) abandons it.
+/// a change of that status meanwhile (a delete) abandons it. What it stores on the way (the
+/// number, the key) it keeps in `instance` and `inputs` too, which the later steps read.
 pub async fn bring_up(
     ctx: &Deployer,
     job: &ClaimedJob,
     instance: &Instance,
-    hub: &HubCredentials,
+    inputs: &mut Inputs,
     during: InstanceStatus,
 ) -> Result<(), Step> {
-    let secrets = deployments::secrets(&ctx.db, &instance.id).await?;
-    let channel = channel_of(instance)?;
+    let hub = &inputs.hub(instance)?;
+    let mut instance = instance.clone();
+    let channel = channel_of(&instance)?;
     if instance.phone_number.is_none() {
-        let number = phone_number(
-            ctx,
-            instance,
-            hub,
-            channel.as_ref(),
-            secrets.d360_api_key.as_ref(),
-        )
-        .await?;
-        claim(ctx, instance, &number).await?;
+        let key = inputs.d360_api_key.as_ref();
+        let number = phone_number(ctx, &instance, hub, channel.as_ref(), key).await?;
+        claim(ctx, &instance, &number).await?;
+        instance.phone_number = Some(number.as_str().to_owned());
     }
-    if secrets.d360_api_key.is_none() {
+    if inputs.d360_api_key.is_none() {
         let channel = channel
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("neither a key nor a channel is stored"))?;
@@ -70,12 +55,11 @@ pub async fn bring_up(
             .await
             .map_err(|e| Step::from_d360(e, &instance.id, Some(channel.as_str())))?;
         deployments::set_d360_key(&ctx.db, &instance.id, &key).await?;
+        instance.d360_api_key_hint = Some(key.hint());
+        inputs.d360_api_key = Some(key);
     }
-    let instance = instances::find_any(&ctx.db, &instance.id)
-        .await?
-        .ok_or(Step::Abandoned)?;
 
-    let endpoint = ensure_running(ctx, &instance).await?;
+    let endpoint = ensure_running_with(ctx, &instance, inputs).await?;
     match wait_healthy(ctx, &instance.id, &endpoint, during).await? {
         Health::Healthy => {}
         Health::Abandoned => return Err(Step::Abandoned),
@@ -89,24 +73,20 @@ pub async fn bring_up(
         }
     }
 
-    let with_configurator = instance.configurator_user_name.is_some();
-    let (with_tokens, platform_token) =
-        deployments::secrets_with_tokens(&ctx.db, &instance.id, with_configurator).await?;
-    let key = with_tokens
+    let key = inputs
         .d360_api_key
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("the instance has no 360Dialog key stored"))?;
-    register_inbound(ctx, &instance, hub, key, &platform_token).await?;
-    let configurator_token = with_tokens.configurator_token;
+    register_inbound(ctx, &instance, hub, key, &inputs.platform_token).await?;
     let activation_url = ctx
         .urls
-        .activation_url(&instance.subdomain, &secrets.activation_code);
+        .activation_url(&instance.subdomain, &inputs.activation_code);
     let ready = deployments::complete_ready(
         &ctx.db,
         job,
         &instance,
         &[during],
-        configurator_token.as_deref(),
+        inputs.configurator_token.as_deref(),
         &activation_url,
     )
     .await?;

@@ -2,7 +2,8 @@
 //! uniqueness, the allocation on the driver, the health wait, and `ready` with its events. Every
 //! step is idempotent, so a retried job repeats nothing it already did.
 
-use super::bring_up::{bring_up, hub_of};
+use super::bring_up::bring_up;
+use super::inputs::Inputs;
 use super::step::Step;
 use super::Deployer;
 use crate::domain::{DeploymentError, InstanceStatus};
@@ -75,6 +76,6 @@ async fn fail(
 }
 
 async fn deploy(ctx: &Deployer, job: &ClaimedJob, instance: &Instance) -> Result<(), Step> {
-    let hub = hub_of(ctx, instance).await?;
-    bring_up(ctx, job, instance, &hub, InstanceStatus::Deploying).await
+    let mut inputs = Inputs::load(ctx, instance).await?;
+    bring_up(ctx, job, instance, &mut inputs, InstanceStatus::Deploying).await
 }

@@ -7,6 +7,7 @@ mod delete_job;
 mod deploy_job;
 pub mod driver;
 mod health;
+mod inputs;
 mod key_check;
 mod platform;
 mod reconcile;

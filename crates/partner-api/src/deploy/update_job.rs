@@ -2,9 +2,10 @@
 //! registered with it for inbound messages) and/or a new seat limit. A running instance gets the change at once and stays up; a failed one is deployed again
 //! with it. A refused change leaves the instance as it was, with the errors recorded and sent.
 
-use super::bring_up::{bring_up, channel_of, claim, hub_of, phone_number, register_inbound};
+use super::bring_up::{bring_up, channel_of, claim, phone_number, register_inbound};
+use super::inputs::Inputs;
 use super::platform::push_settings;
-use super::runtime::ensure_running;
+use super::runtime::ensure_running_with;
 use super::step::Step;
 use super::Deployer;
 use crate::domain::{D360ApiKey, DeploymentError, InstanceStatus};
@@ -107,7 +108,8 @@ async fn apply(
     instance: &Instance,
     change: &Change,
 ) -> Result<(), Step> {
-    let hub = hub_of(ctx, instance).await?;
+    let mut inputs = Inputs::load(ctx, instance).await?;
+    let hub = inputs.hub(instance)?;
     if let Some(key) = &change.key {
         let channel = channel_of(instance)?;
         let number = phone_number(ctx, instance, &hub, channel.as_ref(), Some(key)).await?;
@@ -116,17 +118,19 @@ async fn apply(
         }
     }
     lifecycle::record_applied(&ctx.db, &instance.id, change.key.as_ref(), change.seats).await?;
+    if let Some(key) = &change.key {
+        inputs.d360_api_key = Some(key.clone());
+    }
+    // The row as the change left it; the secrets are the ones read above.
     let instance = instances::find_any(&ctx.db, &instance.id)
         .await?
         .ok_or(Step::Abandoned)?;
     if change.previous != InstanceStatus::Ready {
         // A failed instance is deployed again with the change.
-        return bring_up(ctx, job, &instance, &hub, InstanceStatus::Updating).await;
+        return bring_up(ctx, job, &instance, &mut inputs, InstanceStatus::Updating).await;
     }
-    let endpoint = ensure_running(ctx, &instance).await?;
-    let with_configurator = instance.configurator_user_name.is_some();
-    let (_, platform_token) =
-        deployments::secrets_with_tokens(&ctx.db, &instance.id, with_configurator).await?;
+    let endpoint = ensure_running_with(ctx, &instance, &inputs).await?;
+    let platform_token = &inputs.platform_token;
     let settings = PlatformSettings {
         max_number_of_seats: change.seats,
         d360: change.key.as_ref().map(|k| D360Bootstrap {
@@ -134,9 +138,9 @@ async fn apply(
             messaging_url: hub.messaging_url.clone(),
         }),
     };
-    push_settings(ctx, &endpoint, &platform_token, &settings).await?;
+    push_settings(ctx, &endpoint, platform_token, &settings).await?;
     if let Some(key) = &change.key {
-        register_inbound(ctx, &instance, &hub, key, &platform_token).await?;
+        register_inbound(ctx, &instance, &hub, key, platform_token).await?;
     }
     deployments::complete_updated(&ctx.db, job, &instance).await?;
     Ok(())
