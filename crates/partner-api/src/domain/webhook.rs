@@ -229,6 +229,18 @@ mod tests {
     }
 
     #[test]
+    fn stored_headers_read_back_and_a_corrupt_text_is_an_error_not_no_headers() {
+        let headers = WebhookHeaders::from_checked([("X-Secret".into(), "abc".into())].into());
+        assert_eq!(
+            WebhookHeaders::from_json(&headers.to_json()).unwrap(),
+            headers
+        );
+        for corrupt in ["", "{", "[]", r#"{"X-Secret": 1}"#] {
+            assert!(WebhookHeaders::from_json(corrupt).is_err(), "{corrupt}");
+        }
+    }
+
+    #[test]
     fn user_names_follow_the_inbox_rules() {
         assert!(parse_user_name("service_account").is_ok());
         assert!(parse_user_name("a.b+c@d-e").is_ok());
