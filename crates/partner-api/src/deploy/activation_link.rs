@@ -6,6 +6,7 @@ use super::platform::{rearm_activation, Rearm};
 use super::spec::activation_expires_at;
 use super::Deployer;
 use crate::crypto::sha256_hex;
+use crate::domain::lifecycle::{self, Operation};
 use crate::domain::{InstanceId, InstanceStatus, PartnerId, Timestamp};
 use crate::store::events::{self, EventKind};
 use crate::store::{deployments, instances};
@@ -41,13 +42,22 @@ pub async fn reissue(
     let Some(instance) = instances::find(&ctx.db, partner, id).await? else {
         return Ok(Reissue::NotFound);
     };
-    if instance.status != InstanceStatus::Ready {
+    let Ok(reissued) = lifecycle::decide(instance.status, Operation::ActivationReissued) else {
         return Ok(Reissue::NotReady(instance.status));
-    }
+    };
     let platform_token = deployments::secrets(&ctx.db, id).await?.platform_token;
-    let (Some(endpoint), Some(platform_token)) = (&instance.endpoint, platform_token) else {
+    let Some(platform_token) = platform_token else {
         return Ok(Reissue::InstanceUnavailable);
     };
+    // A sleeping instance takes the code too.
+    let endpoint = match super::sleep::wake(ctx, id).await {
+        Ok(endpoint) => endpoint,
+        Err(e) => {
+            tracing::warn!(instance = %id, error = format!("{e:#}"), "cannot wake for a fresh activation code");
+            return Ok(Reissue::InstanceUnavailable);
+        }
+    };
+    let endpoint = &endpoint;
     let issued_at = Timestamp::now();
     if instance.admin_email.is_some() {
         let since = Timestamp::from_millis(issued_at.millis() - HOUR_MS);
@@ -73,7 +83,12 @@ pub async fn reissue(
         }
     }
     let activation_url = ctx.urls.activation_url(&instance.subdomain, &code);
-    deployments::reissue_activation(&ctx.db, &instance, &code, issued_at, &activation_url).await?;
+    let link = deployments::ActivationLink {
+        code: &code,
+        issued_at,
+        url: &activation_url,
+    };
+    deployments::reissue_activation(&ctx.db, &instance, &reissued, &link).await?;
     tracing::info!(instance = %id, emailed = instance.admin_email.is_some(), "fresh activation link issued");
     Ok(Reissue::Issued { activation_url })
 }

@@ -10,10 +10,11 @@ use super::spec::inbound_webhook_secret;
 use super::step::Step;
 use super::Deployer;
 use crate::d360::PhoneNumber;
+use crate::domain::lifecycle::{self, Operation};
 use crate::domain::{ChannelId, D360ApiKey, DeploymentError, InstanceStatus};
-use crate::store::deployments;
+use crate::store::deployments::{self, EventContent};
 use crate::store::instances::Instance;
-use crate::store::jobs::ClaimedJob;
+use crate::store::jobs::{ClaimedJob, JobOutcome};
 use crate::store::partners::HubCredentials;
 use instance_contract::bootstrap::{INBOUND_SECRET_HEADER, INBOUND_WEBHOOK_PATH};
 
@@ -81,13 +82,19 @@ pub async fn bring_up(
     let activation_url = ctx
         .urls
         .activation_url(&instance.subdomain, &inputs.activation_code);
-    let ready = deployments::complete_ready(
+    let content = EventContent {
+        configurator_token: inputs.configurator_token.as_deref(),
+        activation_url: Some(&activation_url),
+        ..EventContent::default()
+    };
+    let succeeded = lifecycle::decide(during, Operation::DeploymentSucceeded);
+    let ready = deployments::complete(
         &ctx.db,
         job,
         &instance,
-        &[during],
-        inputs.configurator_token.as_deref(),
-        &activation_url,
+        succeeded,
+        &content,
+        JobOutcome::Ready,
     )
     .await?;
     if ready {

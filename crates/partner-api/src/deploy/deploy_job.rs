@@ -6,18 +6,20 @@ use super::bring_up::bring_up;
 use super::inputs::Inputs;
 use super::step::Step;
 use super::Deployer;
+use crate::domain::lifecycle::{self, Operation};
 use crate::domain::{DeploymentError, InstanceStatus};
-use crate::store::deployments;
+use crate::store::deployments::{self, EventContent};
 use crate::store::instances::{self, Instance};
 use crate::store::jobs::{self, ClaimedJob, JobOutcome};
 
-const FROM: &[InstanceStatus] = &[InstanceStatus::Deploying];
+/// The status a deployment runs in; a delete meanwhile moves the instance out of it.
+const FROM: InstanceStatus = InstanceStatus::Deploying;
 
 pub async fn run(ctx: &Deployer, job: &ClaimedJob) -> anyhow::Result<()> {
     let Some(instance) = instances::find_any(&ctx.db, &job.instance_id).await? else {
         return jobs::finish(&ctx.db, job, JobOutcome::Cancelled).await;
     };
-    if instance.status != InstanceStatus::Deploying {
+    if instance.status != FROM {
         return jobs::finish(&ctx.db, job, JobOutcome::Cancelled).await;
     }
     match deploy(ctx, job, &instance).await {
@@ -64,9 +66,13 @@ async fn fail(
     if let Err(e) = ctx.driver.stop(&instance.id).await {
         tracing::warn!(instance = %instance.id, error = %e, "stopping a failed instance");
     }
+    let failed = lifecycle::decide(FROM, Operation::DeploymentFailed);
+    let content = EventContent {
+        errors,
+        ..EventContent::default()
+    };
     let changed =
-        deployments::complete_failed(&ctx.db, job, instance, FROM, InstanceStatus::Failed, errors)
-            .await?;
+        deployments::complete(&ctx.db, job, instance, failed, &content, JobOutcome::Failed).await?;
     if changed {
         let codes: Vec<u16> = errors.iter().map(|e| e.code).collect();
         tracing::info!(instance = %instance.id, ?codes, "deployment failed");
@@ -77,5 +83,5 @@ async fn fail(
 
 async fn deploy(ctx: &Deployer, job: &ClaimedJob, instance: &Instance) -> Result<(), Step> {
     let mut inputs = Inputs::load(ctx, instance).await?;
-    bring_up(ctx, job, instance, &mut inputs, InstanceStatus::Deploying).await
+    bring_up(ctx, job, instance, &mut inputs, FROM).await
 }

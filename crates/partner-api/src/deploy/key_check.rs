@@ -6,6 +6,7 @@
 use super::platform::fetch_report;
 use super::Deployer;
 use crate::d360::D360Error;
+use crate::domain::lifecycle::{self, Operation};
 use crate::domain::{DeploymentError, InstanceId, Timestamp};
 use crate::store::{deployments, instances, key_checks, partners};
 use futures::StreamExt;
@@ -93,8 +94,11 @@ async fn check(ctx: &Deployer, id: &InstanceId) -> anyhow::Result<()> {
             }
         }
         Err(D360Error::InvalidKey) => {
+            let Ok(rejected) = lifecycle::decide(instance.status, Operation::KeyRejected) else {
+                return Ok(());
+            };
             let error = DeploymentError::key_rejected(instance.channel_id.as_deref());
-            if key_checks::record_rejected(&ctx.db, &instance, &key, &error).await? {
+            if key_checks::record_rejected(&ctx.db, &instance, &key, &rejected, &error).await? {
                 tracing::warn!(instance = %id, "360Dialog rejects the instance's key; the partner must renew it");
             }
         }

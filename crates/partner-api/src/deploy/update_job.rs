@@ -8,15 +8,16 @@ use super::platform::push_settings;
 use super::runtime::ensure_running_with;
 use super::step::Step;
 use super::Deployer;
+use crate::domain::lifecycle::{self, Operation};
 use crate::domain::{D360ApiKey, DeploymentError, InstanceStatus};
-use crate::store::deployments;
+use crate::store::deployments::{self, EventContent};
 use crate::store::instances::{self, Instance};
 use crate::store::jobs::{self, ClaimedJob, Job, JobOutcome};
-use crate::store::lifecycle;
 use anyhow::{bail, Context};
 use instance_contract::bootstrap::{D360Bootstrap, PlatformSettings};
 
-const FROM: &[InstanceStatus] = &[InstanceStatus::Updating];
+/// The status an update runs in; a delete meanwhile moves the instance out of it.
+const FROM: InstanceStatus = InstanceStatus::Updating;
 
 struct Change {
     key: Option<D360ApiKey>,
@@ -26,7 +27,11 @@ struct Change {
 
 fn change_of(ctx: &Deployer, job: &ClaimedJob) -> anyhow::Result<Change> {
     let Job::Update(payload) = &job.payload else {
-        bail!("job {} is a {} job, not an update", job.id, job.kind().as_str());
+        bail!(
+            "job {} is a {} job, not an update",
+            job.id,
+            job.kind().as_str()
+        );
     };
     let key = payload
         .d360_api_key_sealed
@@ -36,8 +41,9 @@ fn change_of(ctx: &Deployer, job: &ClaimedJob) -> anyhow::Result<Change> {
         .map(|raw| D360ApiKey::parse(&raw).map_err(anyhow::Error::msg))
         .transpose()?;
     let previous = match payload.previous_status.as_deref() {
-        Some(raw) => InstanceStatus::parse(raw)
-            .with_context(|| format!("stored previous status {raw:?}"))?,
+        Some(raw) => {
+            InstanceStatus::parse(raw).with_context(|| format!("stored previous status {raw:?}"))?
+        }
         None => InstanceStatus::Failed,
     };
     Ok(Change {
@@ -51,7 +57,7 @@ pub async fn run(ctx: &Deployer, job: &ClaimedJob) -> anyhow::Result<()> {
     let Some(instance) = instances::find_any(&ctx.db, &job.instance_id).await? else {
         return jobs::finish(&ctx.db, job, JobOutcome::Cancelled).await;
     };
-    if instance.status != InstanceStatus::Updating {
+    if instance.status != FROM {
         return jobs::finish(&ctx.db, job, JobOutcome::Cancelled).await;
     }
     let change = change_of(ctx, job)?;
@@ -91,14 +97,33 @@ pub async fn give_up(
     .await
 }
 
+/// A refused change: a running instance keeps running as it was, a failed one stays failed.
 async fn refuse(
     ctx: &Deployer,
     job: &ClaimedJob,
     instance: &Instance,
-    back_to: InstanceStatus,
+    previous: InstanceStatus,
     errors: &[DeploymentError],
 ) -> anyhow::Result<()> {
-    deployments::complete_failed(&ctx.db, job, instance, FROM, back_to, errors).await?;
+    let op = if previous == InstanceStatus::Ready {
+        Operation::UpdateRefused
+    } else {
+        Operation::DeploymentFailed
+    };
+    let content = EventContent {
+        errors,
+        ..EventContent::default()
+    };
+    let refused = lifecycle::decide(FROM, op);
+    deployments::complete(
+        &ctx.db,
+        job,
+        instance,
+        refused,
+        &content,
+        JobOutcome::Failed,
+    )
+    .await?;
     Ok(())
 }
 
@@ -117,7 +142,13 @@ async fn apply(
             claim(ctx, instance, &number).await?;
         }
     }
-    lifecycle::record_applied(&ctx.db, &instance.id, change.key.as_ref(), change.seats).await?;
+    crate::store::lifecycle::record_applied(
+        &ctx.db,
+        &instance.id,
+        change.key.as_ref(),
+        change.seats,
+    )
+    .await?;
     if let Some(key) = &change.key {
         inputs.d360_api_key = Some(key.clone());
     }
@@ -127,7 +158,7 @@ async fn apply(
         .ok_or(Step::Abandoned)?;
     if change.previous != InstanceStatus::Ready {
         // A failed instance is deployed again with the change.
-        return bring_up(ctx, job, &instance, &mut inputs, InstanceStatus::Updating).await;
+        return bring_up(ctx, job, &instance, &mut inputs, FROM).await;
     }
     let endpoint = ensure_running_with(ctx, &instance, &inputs).await?;
     let platform_token = &inputs.platform_token;
@@ -142,6 +173,16 @@ async fn apply(
     if let Some(key) = &change.key {
         register_inbound(ctx, &instance, &hub, key, platform_token).await?;
     }
-    deployments::complete_updated(&ctx.db, job, &instance).await?;
+    let applied = lifecycle::decide(FROM, Operation::UpdateApplied);
+    let content = EventContent::default();
+    deployments::complete(
+        &ctx.db,
+        job,
+        &instance,
+        applied,
+        &content,
+        JobOutcome::Updated,
+    )
+    .await?;
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! The life of an instance, persisted as a column.
+//! The life of an instance, persisted as a column; `lifecycle` holds its transitions.
 
 use serde::Serialize;
 
@@ -41,11 +41,6 @@ impl InstanceStatus {
     /// Whether the instance should be running on its driver.
     pub fn wants_running(self) -> bool {
         matches!(self, Self::Ready | Self::Updating)
-    }
-
-    /// Whether a partner may still change the instance with PATCH.
-    pub fn accepts_update(self) -> bool {
-        matches!(self, Self::Ready | Self::Failed | Self::Updating)
     }
 }
 

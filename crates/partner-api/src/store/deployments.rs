@@ -1,13 +1,16 @@
 //! What the deployment job records on an instance, step by step. Each write is guarded so a
 //! retried job repeats nothing and a deployment cannot overwrite a delete that came meanwhile.
 
-use super::events::{self, EventKind, NewEvent};
+use super::events::{self, NewEvent};
 use super::instances::Instance;
 use super::jobs::{self, ClaimedJob, JobOutcome};
 use super::{is_unique_violation, Db, Signal, Tx};
 use crate::crypto::random_token;
 use crate::d360::PhoneNumber;
-use crate::domain::{D360ApiKey, DeploymentError, InstanceId, InstanceStatus, Timestamp};
+use crate::domain::{
+    D360ApiKey, DeploymentError, EventKind, InstanceId, InstanceStatus, Refusal, Timestamp,
+    Transition,
+};
 use serde_json::json;
 
 pub struct DeploySecrets {
@@ -136,202 +139,161 @@ pub async fn status(db: &Db, id: &InstanceId) -> anyhow::Result<Option<InstanceS
     Ok(raw.as_deref().and_then(InstanceStatus::parse))
 }
 
-/// Moves `from` → `to` inside `tx`; `false` if the instance was no longer in `from`.
-pub(super) async fn transition(
+/// Moves the instance along `transition` inside `tx`, recording `errors` (an empty list clears
+/// them, `None` keeps them); `false` if it was no longer in `transition.from`.
+pub(super) async fn move_status(
     tx: &mut Tx,
     id: &InstanceId,
-    from: &[InstanceStatus],
-    to: InstanceStatus,
-    errors: &[DeploymentError],
+    transition: &Transition,
+    errors: Option<&[DeploymentError]>,
 ) -> anyhow::Result<bool> {
     let now = Timestamp::now().millis();
-    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
-    let placeholders = (0..from.len())
-        .map(|i| format!("${}", i + 5))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "UPDATE instances SET status = $2, errors = $3, updated_at = $4, \
+    let errors = errors.map(serde_json::to_string).transpose()?;
+    let changed = sqlx::query(
+        "UPDATE instances SET status = $2, errors = COALESCE($3, errors), updated_at = $4, \
            ready_at = CASE WHEN $2 = 'ready' THEN COALESCE(ready_at, $4) ELSE ready_at END \
-         WHERE id = $1 AND status IN ({placeholders})"
-    );
-    let mut query = sqlx::query(&sql)
-        .bind(id.as_str())
-        .bind(to.as_str())
-        .bind(serde_json::to_string(errors)?)
-        .bind(now);
-    for status in from {
-        query = query.bind(status);
-    }
-    let changed = query.execute(tx.conn()).await?.rows_affected() == 1;
+         WHERE id = $1 AND status = $5",
+    )
+    .bind(id.as_str())
+    .bind(transition.to.as_str())
+    .bind(errors)
+    .bind(now)
+    .bind(transition.from.as_str())
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1;
     if changed {
         tx.signal(Signal::Instance(id.clone()));
     }
     Ok(changed)
 }
 
-/// The end of a successful deployment, in one transaction: the instance is ready, its `token`
-/// event and activation e-mail are queued, and the job is done. Nothing happens if the instance
-/// left `from` meanwhile (a delete came), and the job ends as cancelled.
-pub async fn complete_ready(
+/// What the events a transition sends carry; an event whose content or recipient is missing
+/// (no webhook, no configurator, no `admin_email`) is not sent.
+#[derive(Clone, Copy, Default)]
+pub struct EventContent<'a> {
+    pub configurator_token: Option<&'a str>,
+    pub activation_url: Option<&'a str>,
+    pub errors: &'a [DeploymentError],
+}
+
+/// Queues the events `sends` names, inside the transaction that made the transition.
+pub(super) async fn queue_sends(
+    tx: &mut Tx,
+    instance: &Instance,
+    sends: &[EventKind],
+    content: &EventContent<'_>,
+) -> anyhow::Result<()> {
+    for kind in sends {
+        let (target, payload) = match kind {
+            EventKind::Token => match (&instance.webhook_url, content.configurator_token) {
+                (Some(url), Some(token)) => (url, json!({ "token": token })),
+                _ => continue,
+            },
+            EventKind::Errors => match &instance.webhook_url {
+                Some(url) => (url, json!({ "errors": content.errors })),
+                None => continue,
+            },
+            EventKind::ActivationEmail => match (&instance.admin_email, content.activation_url) {
+                (Some(email), Some(url)) => (
+                    email,
+                    json!({"activation_url": url, "subdomain": instance.subdomain.as_str()}),
+                ),
+                _ => continue,
+            },
+        };
+        events::enqueue(
+            tx,
+            &NewEvent {
+                partner_id: &instance.partner_id,
+                instance_id: &instance.id,
+                kind: *kind,
+                target,
+                headers: &instance.webhook_headers,
+                payload: &payload,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The end of a deployment or update job, in one transaction: the instance moves along
+/// `transition` with its errors, the events it sends are queued, and the job is done as `outcome`.
+/// When the table refused the move, or the instance left `transition.from` meanwhile (a delete
+/// came), nothing happens and the job ends as cancelled. `true` if the instance moved.
+pub async fn complete(
     db: &Db,
     job: &ClaimedJob,
     instance: &Instance,
-    from: &[InstanceStatus],
-    configurator_token: Option<&str>,
-    activation_url: &str,
+    transition: Result<Transition, Refusal>,
+    content: &EventContent<'_>,
+    outcome: JobOutcome,
 ) -> anyhow::Result<bool> {
     let mut tx = db.begin().await?;
-    let changed = transition(&mut tx, &instance.id, from, InstanceStatus::Ready, &[]).await?;
-    if changed {
-        if let (Some(url), Some(token)) = (&instance.webhook_url, configurator_token) {
-            let payload = json!({"token": token});
-            events::enqueue(
-                &mut tx,
-                &NewEvent {
-                    partner_id: &instance.partner_id,
-                    instance_id: &instance.id,
-                    kind: EventKind::Token,
-                    target: url,
-                    headers: &instance.webhook_headers,
-                    payload: &payload,
-                },
-            )
-            .await?;
+    let changed = match &transition {
+        Ok(transition) => {
+            move_status(&mut tx, &instance.id, transition, Some(content.errors)).await?
         }
-        enqueue_activation_email(&mut tx, instance, activation_url).await?;
+        Err(_) => false,
+    };
+    if let (true, Ok(transition)) = (changed, &transition) {
+        queue_sends(&mut tx, instance, transition.sends, content).await?;
     }
-    jobs::finish_in(&mut tx, job, if changed {
-            JobOutcome::Ready
+    jobs::finish_in(
+        &mut tx,
+        job,
+        if changed {
+            outcome
         } else {
             JobOutcome::Cancelled
-        }).await?;
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(changed)
 }
 
-/// Queues the activation e-mail to the instance's `admin_email`, if it has one.
-async fn enqueue_activation_email(
-    tx: &mut Tx,
-    instance: &Instance,
-    activation_url: &str,
-) -> anyhow::Result<()> {
-    let Some(email) = &instance.admin_email else {
-        return Ok(());
-    };
-    let payload =
-        json!({"activation_url": activation_url, "subdomain": instance.subdomain.as_str()});
-    events::enqueue(
-        tx,
-        &NewEvent {
-            partner_id: &instance.partner_id,
-            instance_id: &instance.id,
-            kind: EventKind::ActivationEmail,
-            target: email,
-            headers: &instance.webhook_headers,
-            payload: &payload,
-        },
-    )
-    .await?;
-    Ok(())
+/// A fresh activation code the running instance took, and its link.
+pub struct ActivationLink<'a> {
+    pub code: &'a str,
+    pub issued_at: Timestamp,
+    pub url: &'a str,
 }
 
-/// Stores the fresh activation code the instance accepted, and queues its e-mail, together.
+/// Stores the fresh activation code and queues what `transition` sends (its e-mail), together.
+/// The instance took the code already, so it is stored unless the instance was deleted meanwhile.
 pub async fn reissue_activation(
     db: &Db,
     instance: &Instance,
-    activation_code: &str,
-    issued_at: Timestamp,
-    activation_url: &str,
+    transition: &Transition,
+    link: &ActivationLink<'_>,
 ) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE instances SET activation_code_sealed = $1, activation_issued_at = $2, updated_at = $2 \
          WHERE id = $3 AND deleted_at IS NULL",
     )
-    .bind(db.secrets().seal(activation_code))
-    .bind(issued_at.millis())
+    .bind(db.secrets().seal(link.code))
+    .bind(link.issued_at.millis())
     .bind(instance.id.as_str())
     .execute(tx.conn())
     .await?;
-    enqueue_activation_email(&mut tx, instance, activation_url).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// The end of a failed deployment or update, in one transaction: the instance keeps the errors
-/// and moves to `to`, the `errors` event is queued for the configurator's webhook, the job is done.
-pub async fn complete_failed(
-    db: &Db,
-    job: &ClaimedJob,
-    instance: &Instance,
-    from: &[InstanceStatus],
-    to: InstanceStatus,
-    errors: &[DeploymentError],
-) -> anyhow::Result<bool> {
-    let mut tx = db.begin().await?;
-    let changed = transition(&mut tx, &instance.id, from, to, errors).await?;
-    if changed {
-        queue_errors_event(&mut tx, instance, errors).await?;
-    }
-    jobs::finish_in(&mut tx, job, if changed {
-            JobOutcome::Failed
-        } else {
-            JobOutcome::Cancelled
-        }).await?;
-    tx.commit().await?;
-    Ok(changed)
-}
-
-/// Queues `{"errors": […]}` for the configurator's webhook, if the instance has one.
-pub(super) async fn queue_errors_event(
-    tx: &mut Tx,
-    instance: &Instance,
-    errors: &[DeploymentError],
-) -> anyhow::Result<()> {
-    let Some(url) = &instance.webhook_url else {
-        return Ok(());
+    let content = EventContent {
+        activation_url: Some(link.url),
+        ..EventContent::default()
     };
-    let payload = json!({ "errors": errors });
-    events::enqueue(
-        tx,
-        &NewEvent {
-            partner_id: &instance.partner_id,
-            instance_id: &instance.id,
-            kind: EventKind::Errors,
-            target: url,
-            headers: &instance.webhook_headers,
-            payload: &payload,
-        },
-    )
-    .await?;
+    queue_sends(&mut tx, instance, transition.sends, &content).await?;
+    tx.commit().await?;
     Ok(())
 }
 
 /// Instances that should be running, for the reconciler.
 pub async fn wanted_running(db: &Db) -> anyhow::Result<Vec<Instance>> {
-    super::instances::with_statuses(db, &[InstanceStatus::Ready, InstanceStatus::Updating]).await
-}
-
-/// The end of an update of a running instance: back to `ready`, no event (its token is unchanged).
-pub async fn complete_updated(
-    db: &Db,
-    job: &ClaimedJob,
-    instance: &Instance,
-) -> anyhow::Result<()> {
-    let mut tx = db.begin().await?;
-    let changed = transition(
-        &mut tx,
-        &instance.id,
-        &[InstanceStatus::Updating],
-        InstanceStatus::Ready,
-        &[],
-    )
-    .await?;
-    jobs::finish_in(&mut tx, job, if changed {
-            JobOutcome::Updated
-        } else {
-            JobOutcome::Cancelled
-        }).await?;
-    tx.commit().await
+    let running: Vec<InstanceStatus> = InstanceStatus::ALL
+        .into_iter()
+        .filter(|s| s.wants_running())
+        .collect();
+    super::instances::with_statuses(db, &running).await
 }

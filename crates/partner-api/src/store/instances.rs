@@ -2,6 +2,7 @@
 //! instance is simply not found.
 
 use super::{is_unique_violation, opt_i64, Db, Signal, Tx};
+use crate::domain::lifecycle;
 use crate::domain::webhook::{Configurator, WebhookHeaders};
 use crate::domain::{
     ChannelId, D360ApiKey, DeploymentError, EmailAddress, InstanceId, InstanceStatus, PartnerId,
@@ -119,7 +120,7 @@ pub async fn insert(tx: &mut Tx, new: &NewInstance<'_>) -> Result<(), InsertErro
         "INSERT INTO instances (id, partner_id, subdomain, status, channel_id, d360_api_key_sealed, d360_api_key_hint, \
            admin_email, activation_code_sealed, generate_activation, configurator_user_name, webhook_url, webhook_headers, \
            max_number_of_seats, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'deploying', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+         VALUES ($1, $2, $3, $15, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
     )
     .bind(new.id.as_str())
     .bind(new.partner_id.as_str())
@@ -135,6 +136,7 @@ pub async fn insert(tx: &mut Tx, new: &NewInstance<'_>) -> Result<(), InsertErro
     .bind(new.configurator.map_or_else(|| "{}".to_owned(), |c| c.webhook_headers.to_json()))
     .bind(i64::from(new.max_number_of_seats.get()))
     .bind(now)
+    .bind(lifecycle::CREATED.as_str())
     .execute(tx.conn())
     .await;
     match result {

@@ -2,10 +2,10 @@
 //! and what a rejection records. Claims and records are conditional updates, so replicas on one
 //! database neither check an instance twice at once nor send its event twice.
 
-use super::deployments::queue_errors_event;
+use super::deployments::{queue_sends, EventContent};
 use super::instances::Instance;
 use super::{Db, Signal};
-use crate::domain::{D360ApiKey, DeploymentError, InstanceId, Timestamp};
+use crate::domain::{D360ApiKey, DeploymentError, InstanceId, Timestamp, Transition};
 use anyhow::Context;
 use sqlx::Row;
 
@@ -73,30 +73,37 @@ pub async fn stored_key(db: &Db, id: &InstanceId) -> anyhow::Result<Option<Store
     Ok(Some(StoredKey { sealed, key }))
 }
 
-/// Records that 360Dialog rejects `key` and queues the `errors` event, in one transaction;
+/// Records that 360Dialog rejects `key` and queues what `transition` sends, in one transaction;
 /// `false` (nothing done) if the rejection was already recorded, the key was replaced or the
-/// instance left `ready` meanwhile.
+/// instance left `transition.from` meanwhile.
 pub async fn record_rejected(
     db: &Db,
     instance: &Instance,
     key: &StoredKey,
+    transition: &Transition,
     error: &DeploymentError,
 ) -> anyhow::Result<bool> {
     let mut tx = db.begin().await?;
     let now = Timestamp::now().millis();
     let changed = sqlx::query(
-        "UPDATE instances SET d360_key_rejected_at = $3, updated_at = $3 \
-         WHERE id = $1 AND status = 'ready' AND d360_api_key_sealed = $2 AND d360_key_rejected_at IS NULL",
+        "UPDATE instances SET status = $4, d360_key_rejected_at = $3, updated_at = $3 \
+         WHERE id = $1 AND status = $5 AND d360_api_key_sealed = $2 AND d360_key_rejected_at IS NULL",
     )
     .bind(instance.id.as_str())
     .bind(&key.sealed)
     .bind(now)
+    .bind(transition.to.as_str())
+    .bind(transition.from.as_str())
     .execute(tx.conn())
     .await?
     .rows_affected()
         == 1;
     if changed {
-        queue_errors_event(&mut tx, instance, std::slice::from_ref(error)).await?;
+        let content = EventContent {
+            errors: std::slice::from_ref(error),
+            ..EventContent::default()
+        };
+        queue_sends(&mut tx, instance, transition.sends, &content).await?;
         tx.signal(Signal::Instance(instance.id.clone()));
     }
     tx.commit().await?;

@@ -1,20 +1,47 @@
 //! The partner's changes to an existing instance: update and delete. Each is one transaction that
-//! moves the instance to its transitional status and queues the job that carries the change out.
+//! moves the instance as the state machine (`domain::lifecycle`) decides and queues the job that
+//! carries the change out.
 
-use super::deployments::transition;
+use super::deployments::move_status;
 use super::instances::{self, Instance};
 use super::jobs::{self, ClaimedJob, Job, JobKind, JobOutcome, UpdatePayload};
-use super::{Db, Signal};
+use super::{Backend, Db, Signal, Tx};
+use crate::domain::lifecycle::{self, Operation, Refusal, Transition};
 use crate::domain::{D360ApiKey, InstanceId, InstanceStatus, PartnerId, SeatCount, Timestamp};
+use anyhow::{bail, Context};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeRefused {
     #[error("instance not found")]
     NotFound,
-    #[error("the instance is {0}")]
-    Busy(&'static str),
+    /// The instance's status does not accept the change (the state machine's table says so).
+    #[error("the instance is {}", .0.as_str())]
+    NotIn(InstanceStatus),
 }
 
+/// The partner's instance's status, locked until `tx` ends so the decision taken on it holds
+/// (a SQLite write transaction holds the whole database already).
+async fn locked_status(
+    tx: &mut Tx,
+    partner: &PartnerId,
+    id: &InstanceId,
+) -> anyhow::Result<Option<InstanceStatus>> {
+    let lock = match tx.db.backend() {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    let raw: Option<String> = sqlx::query_scalar(&format!(
+        "SELECT status FROM instances WHERE partner_id = $1 AND id = $2{lock}"
+    ))
+    .bind(partner.as_str())
+    .bind(id.as_str())
+    .fetch_optional(tx.conn())
+    .await?;
+    raw.map(|raw| InstanceStatus::parse(&raw).with_context(|| format!("stored status {raw:?}")))
+        .transpose()
+}
+
+/// Starts an update where the state machine accepts one, clearing the instance's errors.
 pub async fn begin_update(
     db: &Db,
     partner: &PartnerId,
@@ -23,24 +50,20 @@ pub async fn begin_update(
     seats: Option<SeatCount>,
 ) -> anyhow::Result<Result<Instance, ChangeRefused>> {
     let mut tx = db.begin().await?;
-    let current: Option<String> =
-        sqlx::query_scalar("SELECT status FROM instances WHERE partner_id = $1 AND id = $2")
-            .bind(partner.as_str())
-            .bind(id.as_str())
-            .fetch_optional(tx.conn())
-            .await?;
-    let Some(status) = current.as_deref().and_then(InstanceStatus::parse) else {
+    let Some(status) = locked_status(&mut tx, partner, id).await? else {
         return Ok(Err(ChangeRefused::NotFound));
     };
-    if !matches!(status, InstanceStatus::Ready | InstanceStatus::Failed) {
-        return Ok(Err(ChangeRefused::Busy(status.as_str())));
-    }
+    let Ok(transition) = lifecycle::decide(status, Operation::Update) else {
+        return Ok(Err(ChangeRefused::NotIn(status)));
+    };
     let payload = UpdatePayload {
         d360_api_key_sealed: key.map(|k| db.secrets().seal(k.expose())),
         max_number_of_seats: seats.map(SeatCount::get),
         previous_status: Some(status.as_str().to_owned()),
     };
-    transition(&mut tx, id, &[status], InstanceStatus::Updating, &[]).await?;
+    if !move_status(&mut tx, id, &transition, Some(&[])).await? {
+        bail!("instance {id} left {} while locked", status.as_str());
+    }
     jobs::enqueue(&mut tx, id, &Job::Update(payload)).await?;
     tx.commit().await?;
     let instance = instances::find(db, partner, id)
@@ -54,39 +77,45 @@ pub async fn begin_delete(
     db: &Db,
     partner: &PartnerId,
     id: &InstanceId,
-) -> anyhow::Result<Option<Instance>> {
+) -> anyhow::Result<Result<Instance, ChangeRefused>> {
     let mut tx = db.begin().await?;
-    let now = Timestamp::now().millis();
-    let changed = sqlx::query(
-        "UPDATE instances SET status = 'deleting', updated_at = $3 \
-         WHERE partner_id = $1 AND id = $2 AND status NOT IN ('deleting', 'deleted')",
-    )
-    .bind(partner.as_str())
-    .bind(id.as_str())
-    .bind(now)
-    .execute(tx.conn())
-    .await?
-    .rows_affected()
-        == 1;
-    if changed {
-        jobs::cancel_idle_for_instance(&mut tx, id, JobKind::Delete).await?;
-        jobs::enqueue(&mut tx, id, &Job::Delete).await?;
-        tx.signal(Signal::Instance(id.clone()));
+    let Some(status) = locked_status(&mut tx, partner, id).await? else {
+        return Ok(Err(ChangeRefused::NotFound));
+    };
+    match lifecycle::decide(status, Operation::Delete) {
+        Ok(transition) => {
+            if !move_status(&mut tx, id, &transition, None).await? {
+                bail!("instance {id} left {} while locked", status.as_str());
+            }
+            jobs::cancel_idle_for_instance(&mut tx, id, JobKind::Delete).await?;
+            jobs::enqueue(&mut tx, id, &Job::Delete).await?;
+            tx.commit().await?;
+        }
+        Err(Refusal::AlreadyDone) => {}
+        Err(Refusal::NotIn(status)) => return Ok(Err(ChangeRefused::NotIn(status))),
     }
-    tx.commit().await?;
-    instances::find(db, partner, id).await
+    let instance = instances::find(db, partner, id)
+        .await?
+        .ok_or(ChangeRefused::NotFound);
+    Ok(instance)
 }
 
 /// The end of a deletion: the instance is `deleted`, kept for the partner's records.
-pub async fn complete_deleted(db: &Db, job: &ClaimedJob) -> anyhow::Result<()> {
+pub async fn complete_deleted(
+    db: &Db,
+    job: &ClaimedJob,
+    transition: &Transition,
+) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
     let now = Timestamp::now().millis();
     sqlx::query(
-        "UPDATE instances SET status = 'deleted', deleted_at = $2, updated_at = $2, endpoint = NULL \
-         WHERE id = $1 AND status = 'deleting'",
+        "UPDATE instances SET status = $3, deleted_at = $2, updated_at = $2, endpoint = NULL \
+         WHERE id = $1 AND status = $4",
     )
     .bind(job.instance_id.as_str())
     .bind(now)
+    .bind(transition.to.as_str())
+    .bind(transition.from.as_str())
     .execute(tx.conn())
     .await?;
     tx.signal(Signal::Instance(job.instance_id.clone()));

@@ -8,7 +8,8 @@ use crate::api::error::ApiError;
 use crate::api::{idempotency, AppState};
 use crate::domain::create::seats;
 use crate::domain::fields::{not_an_object, FieldReader};
-use crate::domain::{D360ApiKey, FieldIssue, SeatCount};
+use crate::domain::lifecycle::{accepted_in, Operation};
+use crate::domain::{D360ApiKey, FieldIssue, InstanceStatus, SeatCount};
 use crate::store::lifecycle::{self, ChangeRefused};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -74,10 +75,8 @@ pub async fn update(
             {
                 Ok(instance) => instance,
                 Err(ChangeRefused::NotFound) => return Err(ApiError::InstanceNotFound),
-                Err(ChangeRefused::Busy(status)) => {
-                    return Err(ApiError::Conflict(format!(
-                        "The instance is {status}; it can be updated once it is ready or failed"
-                    )))
+                Err(ChangeRefused::NotIn(status)) => {
+                    return Err(refused(status, Operation::Update))
                 }
             };
         let mut object = InstanceObject::new(&instance, &state.urls, &state.db)?;
@@ -88,6 +87,16 @@ pub async fn update(
         Ok((StatusCode::ACCEPTED, object))
     })
     .await
+}
+
+/// The 409 of a change the instance's status does not accept, naming the statuses that do.
+fn refused(status: InstanceStatus, op: Operation) -> ApiError {
+    let accepted: Vec<&str> = accepted_in(op).iter().map(|s| s.as_str()).collect();
+    ApiError::Conflict(format!(
+        "The instance is {}; only an instance that is {} accepts this change",
+        status.as_str(),
+        accepted.join(" or ")
+    ))
 }
 
 /// Delete Instance (extension): tears the instance down and deletes its data. Its subdomain and
@@ -107,9 +116,11 @@ pub async fn delete(
     let id = super::instance_id(&raw_id)?;
     let request = format!("DELETE /v1/instances/{id}");
     idempotency::once(&state, &partner, key, &request, &Value::Null, async {
-        let instance = lifecycle::begin_delete(&state.db, &partner, &id)
-            .await?
-            .ok_or(ApiError::InstanceNotFound)?;
+        let instance = match lifecycle::begin_delete(&state.db, &partner, &id).await? {
+            Ok(instance) => instance,
+            Err(ChangeRefused::NotFound) => return Err(ApiError::InstanceNotFound),
+            Err(ChangeRefused::NotIn(status)) => return Err(refused(status, Operation::Delete)),
+        };
         let object = InstanceObject::new(&instance, &state.urls, &state.db)?;
         Ok((StatusCode::ACCEPTED, object))
     })
