@@ -5,7 +5,7 @@
 use crate::accounts::AccountError;
 use crate::domain::FieldErrors;
 use crate::messaging::send::SendError;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -126,9 +126,23 @@ fn internal(e: &anyhow::Error) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
 }
 
+pub const TOO_LARGE: &str = "The request body is too large.";
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return Self::TooLarge(TOO_LARGE.into());
+        }
         Self::MalformedBody(format!("JSON parse error - {}", rejection.body_text()))
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return Self::TooLarge(TOO_LARGE.into());
+        }
+        Self::MalformedBody(rejection.body_text())
     }
 }
 

@@ -5,7 +5,8 @@ use crate::domain::Role;
 use crate::domain::User;
 use crate::secret::SecretDigest;
 use crate::state::AppState;
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 
@@ -13,6 +14,18 @@ use axum::http::request::Parts;
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
+
+/// A body as it came, whose rejection (over the route's limit, broken) answers in the API's
+/// error shape.
+pub struct ApiBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Ok(Self(Bytes::from_request(req, state).await?))
+    }
+}
 
 /// A user authenticated with `Authorization: Token <token>`.
 pub struct Caller(pub User);

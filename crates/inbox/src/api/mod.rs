@@ -22,6 +22,7 @@ mod users;
 pub mod views;
 
 pub use error::{not_found, ApiError};
+pub use extract::ApiBytes;
 
 use crate::bootstrap::INBOUND_WEBHOOK_PATH;
 use crate::messaging::inbound;

@@ -3,13 +3,12 @@
 //! body goes to the connected clients as it came. The answer comes as soon as it is stored.
 
 use super::fetch::fetch_in_background;
-use crate::api::{views, ApiError};
+use crate::api::{views, ApiBytes, ApiError};
 use crate::bootstrap::INBOUND_SECRET_HEADER;
 use crate::clock;
 use crate::domain::whatsapp::InboundBatch;
 use crate::secret::SecretDigest;
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
@@ -18,7 +17,7 @@ use serde_json::{json, Value};
 pub async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<Value>, ApiError> {
     let presented = headers
         .get(INBOUND_SECRET_HEADER)
