@@ -10,7 +10,6 @@ pub mod crypto;
 pub mod d360;
 pub mod delivery;
 pub mod deploy;
-pub mod docker;
 pub mod domain;
 pub mod images;
 pub mod metrics;

@@ -7,7 +7,7 @@ mod rootfs;
 
 pub use rootfs::file_header;
 
-use crate::docker;
+use crate::deploy::driver::engine;
 use bollard::query_parameters::CreateImageOptionsBuilder;
 use futures::StreamExt;
 use std::path::Path;
@@ -29,7 +29,7 @@ pub fn default_tag() -> String {
 pub async fn build(inbox_bin: &Path, tag: &str) -> anyhow::Result<bool> {
     let (repo, version) = split_tag(tag)?;
     let rootfs = rootfs::build(inbox_bin)?;
-    let docker = docker::connect().await?;
+    let docker = engine::connect().await?;
     if let Ok(existing) = docker.inspect_image(tag).await {
         let labels = existing.config.and_then(|c| c.labels).unwrap_or_default();
         if labels.get(ROOTFS_LABEL) == Some(&rootfs.sha256) {

@@ -148,7 +148,9 @@ pub fn containers_of(id: &str) -> Vec<String> {
 /// longer than some deployment steps).
 pub async fn container_appears(id: &str, limit: Duration) -> bool {
     use bollard::query_parameters::ListContainersOptionsBuilder;
-    let docker = partner_api::docker::connect().await.unwrap();
+    let docker = partner_api::deploy::driver::engine::connect()
+        .await
+        .unwrap();
     let filters = std::collections::HashMap::from([(
         "label".to_owned(),
         vec![format!("io.partner-api.instance={id}")],

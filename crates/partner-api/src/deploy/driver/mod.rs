@@ -3,7 +3,7 @@
 //! each of these is idempotent.
 
 mod docker;
-mod engine;
+pub mod engine;
 mod process;
 mod swarm;
 

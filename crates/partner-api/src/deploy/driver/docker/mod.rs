@@ -4,9 +4,10 @@
 
 mod container;
 
-use super::engine::{self, engine_error, volume, Engine, EngineSettings};
+use super::engine::{
+    self, engine_error, is_conflict, is_not_found, is_not_modified, volume, Engine, EngineSettings,
+};
 use super::{Driver, DriverError, Endpoint, InstanceSpec};
-use crate::docker::{is_conflict, is_not_found, is_not_modified};
 use crate::domain::InstanceId;
 use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum as State};
 use bollard::query_parameters::{

@@ -1,11 +1,14 @@
-//! What the docker and swarm drivers share: the names and labels of what they create (Docker's
-//! labels are the record of what is ours), the limits of an instance, and the bootstrap file.
+//! The Docker Engine, as the docker and swarm drivers and the image command use it: the connection
+//! and its errors (`client`), the names and labels of what the drivers create (Docker's labels are
+//! the record of what is ours), the limits of an instance, and the bootstrap file.
 
+mod client;
 pub mod events;
 pub mod volume;
 
+pub use client::{connect, host, is_conflict, is_not_found, is_not_modified, status_of};
+
 use super::{DriverError, InstanceSpec};
-use crate::docker;
 use crate::domain::InstanceId;
 use crate::images::{INSTANCE_PORT, INSTANCE_UID};
 use bollard::models::{Mount, MountTypeEnum};
@@ -35,7 +38,7 @@ pub struct Engine {
 
 impl Engine {
     pub async fn connect(settings: EngineSettings) -> anyhow::Result<Self> {
-        let docker = docker::connect().await?;
+        let docker = connect().await?;
         if let Err(e) = require_image(&docker, &settings.image).await {
             tracing::warn!("{e}");
         }
@@ -173,10 +176,10 @@ pub fn not_ours(kind: &str, name: &str) -> DriverError {
 pub async fn require_image(docker: &Docker, image: &str) -> Result<(), DriverError> {
     match docker.inspect_image(image).await {
         Ok(_) => Ok(()),
-        Err(e) if docker::is_not_found(&e) => Err(DriverError::NeedsOperator(format!(
+        Err(e) if is_not_found(&e) => Err(DriverError::NeedsOperator(format!(
             "the instance image {image} is missing on the Docker engine at {}; build it with \
              `partner-api images build --tag {image}`",
-            docker::host()
+            host()
         ))),
         Err(e) => Err(engine_error("looking for the instance image", e)),
     }
@@ -189,7 +192,7 @@ pub fn found<T>(
 ) -> Result<Option<T>, DriverError> {
     match answer {
         Ok(object) => Ok(Some(object)),
-        Err(e) if docker::is_not_found(&e) => Ok(None),
+        Err(e) if is_not_found(&e) => Ok(None),
         Err(e) => Err(engine_error(doing, e)),
     }
 }

@@ -1,8 +1,8 @@
 //! The named volume that keeps an instance's data across container restarts and re-creations.
 
 use super::{engine_error, is_ours, labels, not_ours, volume_name};
+use super::{is_conflict, is_not_found};
 use crate::deploy::driver::{DriverError, InstanceSpec};
-use crate::docker::{is_conflict, is_not_found};
 use crate::domain::InstanceId;
 use bollard::models::VolumeCreateOptions;
 use bollard::query_parameters::RemoveVolumeOptions;

@@ -6,9 +6,10 @@ mod reach;
 mod secret;
 mod service;
 
-use super::engine::{self, engine_error, volume, Engine, EngineSettings};
+use super::engine::{
+    self, engine_error, is_conflict, is_not_found, volume, Engine, EngineSettings,
+};
 use super::{Driver, DriverError, Endpoint, InstanceSpec};
-use crate::docker::{self, is_conflict, is_not_found};
 use crate::domain::InstanceId;
 use bollard::models::Service;
 use bollard::query_parameters::{
@@ -42,7 +43,7 @@ impl SwarmDriver {
         anyhow::ensure!(
             active,
             "--driver swarm needs this Docker engine ({}) to be a Swarm manager: `docker swarm init`",
-            docker::host()
+            engine::host()
         );
         Ok(Self { engine, network })
     }

@@ -3,9 +3,9 @@
 //! address on this node's `docker_gwbridge` bridge, which this host reaches directly. Tasks on
 //! other nodes are not reachable this way (see the README for a multi-host swarm).
 
+use super::super::engine::is_not_found;
 use super::super::engine::{self, engine_error};
 use super::super::{DriverError, Endpoint};
-use crate::docker::is_not_found;
 use crate::domain::InstanceId;
 use crate::images::INSTANCE_PORT;
 use bollard::models::{NetworkCreateRequest, TaskState};

@@ -2,10 +2,10 @@
 //! content: the same bootstrap gives the same secret on every replica, a new one gives another.
 
 use super::super::engine::{self, engine_error};
+use super::super::engine::{is_conflict, is_not_found, status_of};
 use super::super::{DriverError, InstanceSpec};
 use super::service::SecretRef;
 use crate::crypto::sha256_hex;
-use crate::docker::{is_conflict, is_not_found};
 use crate::domain::InstanceId;
 use base64::Engine;
 use bollard::models::SecretSpec;
@@ -90,7 +90,7 @@ pub async fn remove_all_but(
             Ok(()) => {}
             Err(e) if is_not_found(&e) => {}
             // Still mounted by a task that is going away: the next clean-up takes it.
-            Err(e) if is_conflict(&e) || crate::docker::status_of(&e) == Some(400) => {
+            Err(e) if is_conflict(&e) || status_of(&e) == Some(400) => {
                 tracing::debug!(secret = secret_id, error = %e, "secret still in use")
             }
             Err(e) => return Err(engine_error("removing a secret", e)),
