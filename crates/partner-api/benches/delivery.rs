@@ -5,6 +5,8 @@
 //! `BENCH_DATABASE_URL=postgres://…/empty_db` for PostgreSQL). Goals: ≥ 2,000 events/s and a p99
 //! under 50 ms on a 2-core machine. It prints figures and asserts nothing.
 
+mod common;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use clap::Parser;
@@ -76,6 +78,7 @@ async fn bench() {
     args.listen = "127.0.0.1:0".parse().unwrap();
     args.router_listen = "127.0.0.1:0".parse().unwrap();
     args.rate_limit = 0;
+    args.inbox_bin = Some(common::inbox_bin());
     let app = startup::start(&storage, &args).await.unwrap();
 
     let receiver = Arc::new(Receiver {

@@ -126,7 +126,7 @@ fn remove_everything() {
 
 #[tokio::main]
 async fn main() {
-    let inbox = std::path::PathBuf::from(env!("CARGO_BIN_EXE_partner-api")).with_file_name("inbox");
+    let inbox = common::inbox_bin();
     partner_api::images::build(&inbox, IMAGE)
         .await
         .expect("the image builds (is dockerd running?)");

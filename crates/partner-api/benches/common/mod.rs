@@ -23,8 +23,33 @@ pub fn serve_args() -> ServeArgs {
     args.router_listen = "127.0.0.1:0".parse().expect("address");
     args.webhook_allowed_networks = vec!["127.0.0.0/8".parse().expect("network")];
     args.rate_limit = 0;
-    args.inbox_bin = Some(PathBuf::from(env!("CARGO_BIN_EXE_partner-api")).with_file_name("inbox"));
+    args.inbox_bin = Some(inbox_bin());
     args
+}
+
+/// The `inbox` binary of this build profile, next to `partner-api`. `cargo bench -p partner-api`
+/// builds only this package, so the binary is built (or brought up to date) here first: every
+/// benchmark runs as `cargo bench -p partner-api --bench <name>` alone.
+pub fn inbox_bin() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_BIN_EXE_partner-api")).with_file_name("inbox");
+    let profile = match path.parent().and_then(|dir| dir.file_name()) {
+        Some(dir) if dir == "debug" => "dev".to_owned(),
+        Some(dir) => dir.to_string_lossy().into_owned(),
+        None => "release".to_owned(),
+    };
+    let command = format!("cargo build --profile {profile} -p inbox");
+    eprintln!("bringing {} up to date: {command}", path.display());
+    let built = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--profile", &profile, "-p", "inbox"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status();
+    match built {
+        Ok(status) if status.success() && path.exists() => path,
+        outcome => panic!(
+            "the benchmark needs {} and `{command}` did not build it ({outcome:?}); run it yourself and retry",
+            path.display()
+        ),
+    }
 }
 
 pub async fn start(dir: &std::path::Path, args: &ServeArgs) -> App {
