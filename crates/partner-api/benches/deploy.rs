@@ -6,95 +6,15 @@
 
 mod common;
 
-use axum::extract::{Path, State};
-use axum::routing::post;
-use common::{client, percentiles, rss_kib, start, SANDBOX_KEY};
-use serde_json::json;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use common::hooks::{create, inbox_pids, start_receiver};
+use common::{client, percentiles, rss_kib, start};
 use std::time::{Duration, Instant};
-use tokio::sync::Notify;
 
 const COUNT: usize = 50;
 
-#[derive(Clone, Default)]
-struct Receiver {
-    arrived: Arc<Mutex<HashMap<String, Instant>>>,
-    notify: Arc<Notify>,
-}
-
-async fn hook(State(receiver): State<Receiver>, Path(name): Path<String>) -> &'static str {
-    receiver
-        .arrived
-        .lock()
-        .expect("lock")
-        .entry(name)
-        .or_insert_with(Instant::now);
-    receiver.notify.notify_waiters();
-    "ok"
-}
-
-impl Receiver {
-    async fn wait(&self, name: &str) -> Instant {
-        loop {
-            let notified = self.notify.notified();
-            if let Some(at) = self.arrived.lock().expect("lock").get(name) {
-                return *at;
-            }
-            let _ = tokio::time::timeout(Duration::from_secs(30), notified).await;
-        }
-    }
-}
-
-async fn create(http: &reqwest::Client, base: &str, hooks: &str, name: &str) -> Instant {
-    let started = Instant::now();
-    let response = http
-        .post(format!("{base}/v1/instances"))
-        .bearer_auth(SANDBOX_KEY)
-        .json(
-            &json!({"channel_id": name, "subdomain": name.to_lowercase(),
-            "configurator": {"user_name": "svc", "webhook_url": format!("{hooks}/hook/{name}")}}),
-        )
-        .send()
-        .await
-        .expect("create");
-    assert_eq!(
-        response.status(),
-        200,
-        "{}",
-        response.text().await.unwrap_or_default()
-    );
-    started
-}
-
-fn inbox_pids() -> Vec<u32> {
-    let me = std::process::id().to_string();
-    std::fs::read_dir("/proc")
-        .expect("proc")
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let parent = stat
-                .rsplit_once(") ")
-                .and_then(|(_, rest)| rest.split(' ').nth(1).map(str::to_owned));
-            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
-            parent.as_deref() == Some(me.as_str()) && exe.ends_with("inbox")
-        })
-        .collect()
-}
-
 #[tokio::main]
 async fn main() {
-    let receiver = Receiver::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let hooks = format!("http://{}", listener.local_addr().expect("addr"));
-    let app = axum::Router::new()
-        .route("/hook/{name}", post(hook))
-        .with_state(receiver.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (receiver, hooks) = start_receiver().await;
 
     let dir = tempfile::tempdir().expect("tempdir");
     let service = start(dir.path(), &common::serve_args()).await;

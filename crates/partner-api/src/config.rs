@@ -161,6 +161,10 @@ pub struct ServeArgs {
         default_value_t = 600
     )]
     pub d360_key_check_seconds: u64,
+    /// Seconds after which a ready instance with no request, no open websocket and no pending
+    /// work is stopped (it wakes on its next request). 0: never.
+    #[arg(long, env = "PARTNER_API_INSTANCE_IDLE_SECONDS", default_value_t = 300)]
+    pub instance_idle_seconds: u64,
     /// Hours an activation link works.
     #[arg(long, env = "PARTNER_API_ACTIVATION_TTL_HOURS", default_value_t = 168)]
     pub activation_ttl_hours: u64,
@@ -212,6 +216,8 @@ impl ServeArgs {
             key_check_interval: (self.d360_key_check_seconds > 0)
                 .then(|| Duration::from_secs(self.d360_key_check_seconds)),
             front_end: self.front_end(),
+            idle_after: (self.instance_idle_seconds > 0)
+                .then(|| Duration::from_secs(self.instance_idle_seconds)),
         }
     }
 

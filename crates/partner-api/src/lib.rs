@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod deploy;
 pub mod domain;
 pub mod images;
+pub mod limits;
 pub mod metrics;
 pub mod public_urls;
 pub mod router;

@@ -29,6 +29,7 @@ pub struct App {
 
 pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<App> {
     args.validate()?;
+    crate::limits::raise(crate::limits::PLANNED_INSTANCES);
     crate::metrics::install();
     let db = storage.open(args.db_connections).await?;
     let shutdown = CancellationToken::new();
@@ -81,7 +82,7 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
     });
     let stop = shutdown.clone();
     let instance_router = crate::router::app(
-        db.clone(),
+        deployer.clone(),
         urls,
         args.public_scheme == "https",
         crate::router::TrustedProxies::new(args.trusted_proxies.clone()),
@@ -98,6 +99,12 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
     tasks.spawn(async move {
         let exited = reconciler.driver.exited();
         deploy::run_reconciler(reconciler, exited, stop).await;
+        Ok(())
+    });
+    let sleeper = deployer.clone();
+    let stop = shutdown.clone();
+    tasks.spawn(async move {
+        deploy::sleep::run(sleeper, stop).await;
         Ok(())
     });
     let key_checker = deployer.clone();

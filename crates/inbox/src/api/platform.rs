@@ -21,6 +21,8 @@ pub struct SettingsView {
     d360_api_key_hint: Option<String>,
     /// 360Dialog refused the key since it last accepted it: the platform checks it at once.
     d360_key_rejected: bool,
+    /// Messages still to send: the platform keeps the instance awake.
+    pending_work: bool,
 }
 
 pub async fn show(
@@ -66,6 +68,7 @@ async fn current(state: &AppState) -> Result<Json<SettingsView>, ApiError> {
         seats_in_use: state.store.seats_in_use().await?,
         d360_api_key_hint: settings.d360.as_ref().map(|d| d.api_key_hint()),
         d360_key_rejected: state.messaging.is_key_rejected(),
+        pending_work: state.store.outbox_len().await? > 0,
     }))
 }
 

@@ -3,6 +3,8 @@
 
 //! The real service on port 0 with a temporary SQLite database, for benchmarks.
 
+pub mod hooks;
+
 use partner_api::cli::StorageArgs;
 use partner_api::config::ServeArgs;
 use partner_api::startup::{self, App};

@@ -3,6 +3,7 @@
 
 pub mod activation_link;
 mod bring_up;
+mod channel;
 mod delete_job;
 mod deploy_job;
 pub mod driver;
@@ -12,6 +13,7 @@ mod key_check;
 mod platform;
 mod reconcile;
 mod runtime;
+pub mod sleep;
 mod spec;
 mod step;
 mod update_job;
@@ -48,6 +50,8 @@ pub struct DeploySettings {
     pub key_check_interval: Option<Duration>,
     /// CORS origins and web root every instance gets in its bootstrap.
     pub front_end: instance_contract::bootstrap::FrontEndBootstrap,
+    /// A ready instance idle this long sleeps; `None`: never.
+    pub idle_after: Option<Duration>,
 }
 
 /// What the deployment workers share.
@@ -60,6 +64,8 @@ pub struct Deployer {
     pub settings: DeploySettings,
     /// Identifies this process's workers in job leases.
     pub worker_id: String,
+    /// Which instances are busy, and each instance's turn to sleep or wake.
+    pub sleep: Arc<sleep::Sleep>,
     http: reqwest::Client,
 }
 
@@ -83,6 +89,7 @@ impl Deployer {
             urls,
             settings,
             worker_id: crate::domain::prefixed_random_id("worker"),
+            sleep: Arc::default(),
             http,
         }
     }

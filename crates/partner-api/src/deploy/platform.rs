@@ -13,6 +13,10 @@ pub struct InstanceReport {
     /// instance that does not tell is taken to have seen no refusal.
     #[serde(default)]
     pub d360_key_rejected: bool,
+    /// Messages it has still to send: it must stay awake. An instance that does not tell is
+    /// taken to have none.
+    #[serde(default)]
+    pub pending_work: bool,
 }
 
 fn request(ctx: &Deployer, method: Method, endpoint: &str, token: &str) -> RequestBuilder {

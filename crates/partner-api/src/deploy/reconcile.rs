@@ -4,10 +4,11 @@
 //! shared Docker engine it may belong to another control plane.
 
 use super::runtime::{ensure_current, ensure_running};
+use super::sleep::is_asleep;
 use super::step::Step;
 use super::Deployer;
 use crate::domain::{InstanceId, InstanceStatus};
-use crate::store::deployments;
+use crate::store::{deployments, instances};
 use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -22,12 +23,16 @@ pub async fn reconcile_once(ctx: &Deployer) -> anyhow::Result<()> {
 async fn pass(ctx: &Deployer, mut current: Option<&mut HashSet<InstanceId>>) -> anyhow::Result<()> {
     let wanted = deployments::wanted_running(&ctx.db).await?;
     let wanted_ids: HashSet<_> = wanted.iter().map(|i| i.id.clone()).collect();
-    for instance in &wanted {
-        // The list is as old as this pass: an instance deleted or failed since is not started again.
-        let status = deployments::status(&ctx.db, &instance.id).await?;
-        if !status.is_some_and(InstanceStatus::wants_running) {
+    for instance in wanted.iter().filter(|i| !is_asleep(i)) {
+        // The list is as old as this pass: an instance deleted, failed or put to sleep since is
+        // not started again.
+        let Some(instance) = instances::find_any(&ctx.db, &instance.id).await? else {
+            continue;
+        };
+        if !instance.status.wants_running() || is_asleep(&instance) {
             continue;
         }
+        let instance = &instance;
         let refresh = current.as_ref().is_some_and(|c| !c.contains(&instance.id));
         let ensured = if refresh {
             ensure_current(ctx, instance).await

@@ -10,9 +10,9 @@ mod routes;
 mod sockets;
 mod upgrade;
 
+use crate::deploy::{sleep, Deployer};
 use crate::domain::InstanceId;
 use crate::public_urls::PublicUrls;
-use crate::store::Db;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, Method, StatusCode};
@@ -33,6 +33,8 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 #[derive(Clone)]
 struct RouterState {
     routes: Arc<RouteCache>,
+    /// Wakes sleeping instances; knows which are busy.
+    deployer: Deployer,
     urls: PublicUrls,
     scheme: &'static str,
     client: Client<HttpConnector, Body>,
@@ -47,12 +49,18 @@ struct RouterState {
 /// gets a 504.
 const UPSTREAM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
-pub fn app(db: Db, urls: PublicUrls, https: bool, trusted_proxies: TrustedProxies) -> Router {
-    let routes = Arc::new(RouteCache::new(db));
+pub fn app(
+    deployer: Deployer,
+    urls: PublicUrls,
+    https: bool,
+    trusted_proxies: TrustedProxies,
+) -> Router {
+    let routes = Arc::new(RouteCache::new(deployer.db.clone()));
     routes.clone().follow_changes();
     let stop = CancellationToken::new();
     let state = RouterState {
         routes,
+        deployer,
         urls,
         scheme: if https { "https" } else { "http" },
         client: Client::builder(TokioExecutor::new()).build_http(),
@@ -95,6 +103,8 @@ async fn proxy(
         Ok(found) => found,
         Err(answer) => return answer,
     };
+    // Held until the answer is on its way (a websocket's relay holds its own).
+    let _busy = state.deployer.sleep.busy(&id);
     let hop = Hop {
         id: &id,
         endpoint: &endpoint,
@@ -166,6 +176,16 @@ async fn route_of<'a>(
                 endpoint: Some(endpoint),
                 status,
             }) if status.wants_running() => return Ok((label, id, endpoint)),
+            // Asleep: woken for this request.
+            Some(Route { id, status, .. }) if status.wants_running() => {
+                return match sleep::wake(&state.deployer, &id).await {
+                    Ok(endpoint) => Ok((label, id, endpoint)),
+                    Err(e) => {
+                        tracing::error!(instance = %id, error = format!("{e:#}"), "waking");
+                        Err(pages::unavailable(path))
+                    }
+                };
+            }
             Some(Route { status, .. }) => return Err(pages::not_ready(status, path)),
         }
     }

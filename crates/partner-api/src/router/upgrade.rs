@@ -90,7 +90,12 @@ pub async fn forward(
     };
     mark_upgrade(&mut parts.headers);
     let relay = relay(client, instance, permit, state.stop.clone(), hop.id.clone());
-    tokio::spawn(relay);
+    // An open websocket keeps its instance awake.
+    let busy = state.deployer.sleep.busy(hop.id);
+    tokio::spawn(async move {
+        relay.await;
+        drop(busy);
+    });
     Response::from_parts(parts, Body::empty())
 }
 

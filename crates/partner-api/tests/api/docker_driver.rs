@@ -153,3 +153,42 @@ async fn a_container_killed_from_outside_runs_again_within_seconds_and_the_insta
     assert_eq!(containers_of(&id).len(), 1, "the same single container");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_container_is_stopped_keeps_its_data_and_starts_again_on_the_next_request() {
+    let Some(()) = engine::available() else {
+        return;
+    };
+    let cleanup = Cleanup::default();
+    let app = docker_app(|args| args.instance_idle_seconds = 1).await;
+    let id = create_ready(
+        &app,
+        &cleanup,
+        json!({"channel_id": "DockCH3", "subdomain": "dock-sleep"}),
+    )
+    .await;
+    let container = format!("inbox-{id}");
+    let running = || inspect(&container)["State"]["Running"] == true;
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while running() {
+        assert!(
+            Instant::now() < deadline,
+            "the idle container never stopped"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (_, instance) =
+        crate::support::json(app.get(&format!("/v1/instances/{id}"), SANDBOX_KEY).await).await;
+    assert_eq!(
+        (instance["status"].clone(), instance["awake"].clone()),
+        (json!("ready"), json!(false))
+    );
+    assert_eq!(containers_of(&id).len(), 1, "stopped, not removed");
+
+    let health = app.via_router("dock-sleep", "/api/v1/status/health").await;
+    assert_eq!(health.status(), 200, "the first request wakes it");
+    assert!(running());
+    assert_eq!(containers_of(&id).len(), 1, "the same single container");
+    app.stop().await;
+}

@@ -1,6 +1,7 @@
 //! The instance object of the contract: the create answer's fields plus its state.
 
 use super::create::CreatedInstance;
+use crate::deploy::sleep::is_asleep;
 use crate::domain::{DeploymentError, InstanceStatus};
 use crate::public_urls::PublicUrls;
 use crate::store::instances::Instance;
@@ -27,6 +28,10 @@ pub struct InstanceObject {
     /// The errors of the last deployment or update, as sent in the `errors` event, and a 702
     /// while 360Dialog rejects the stored key (the instance stays `ready`).
     pub errors: Vec<DeploymentError>,
+    /// Extension: whether the instance runs now. A ready instance nobody used for
+    /// `--instance-idle-seconds` sleeps (it is stopped, its data kept) and wakes on its next
+    /// request; `false` before it is ready and after it failed or was deleted.
+    pub awake: bool,
 }
 
 impl InstanceObject {
@@ -54,6 +59,7 @@ impl InstanceObject {
             ready_at: instance.ready_at.map(|t| t.rfc3339()),
             deleted_at: instance.deleted_at.map(|t| t.rfc3339()),
             errors: instance.errors.clone(),
+            awake: instance.status.wants_running() && !is_asleep(instance),
         })
     }
 }

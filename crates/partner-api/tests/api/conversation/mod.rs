@@ -8,6 +8,7 @@ mod edges;
 mod faults;
 mod flow;
 mod profile;
+mod sleep;
 
 use crate::router_websocket::{admin_token, ready_instance};
 use crate::support::{json, TestApp, SANDBOX_KEY};
