@@ -2,7 +2,8 @@
 //! registered with it for inbound messages) and/or a new seat limit. A running instance gets the change at once and stays up; a failed one is deployed again
 //! with it. A refused change leaves the instance as it was, with the errors recorded and sent.
 
-use super::bring_up::{bring_up, channel_of, claim, phone_number, register_inbound};
+use super::bring_up::bring_up;
+use super::channel::{channel_of, claim, phone_number, register_inbound};
 use super::inputs::Inputs;
 use super::platform::push_settings;
 use super::runtime::ensure_running_with;
