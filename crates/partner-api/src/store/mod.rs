@@ -252,6 +252,17 @@ mod tests {
         assert!(SQLITE_MIGRATIONS.iter().next().is_some());
     }
 
+    /// Version 2 was never used (the second migration shipped as 3); databases already carry
+    /// 3 onwards, and sqlx refuses a database whose applied versions are missing or changed, so
+    /// the gap stays. No new one may open.
+    #[test]
+    fn migration_versions_are_consecutive_but_for_the_never_used_2() {
+        let versions: Vec<i64> = SQLITE_MIGRATIONS.iter().map(|m| m.version).collect();
+        let last = *versions.last().unwrap();
+        let expected: Vec<i64> = (1..=last).filter(|v| *v != 2).collect();
+        assert_eq!(versions, expected);
+    }
+
     #[test]
     fn passwords_in_database_urls_are_not_printed() {
         assert_eq!(
