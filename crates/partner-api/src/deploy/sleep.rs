@@ -191,7 +191,7 @@ async fn put_to_sleep(ctx: &Deployer, id: &InstanceId, idle: Duration) -> anyhow
     }
     deployments::set_endpoint(&ctx.db, id, None).await?;
     tokio::time::sleep(SETTLE).await;
-    if !ctx.sleep.idle_for(id).is_some_and(|d| d >= idle) {
+    if ctx.sleep.idle_for(id).is_none_or(|d| d < idle) {
         deployments::set_endpoint(&ctx.db, id, Some(endpoint)).await?;
         return Ok(());
     }
