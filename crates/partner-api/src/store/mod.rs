@@ -152,11 +152,20 @@ impl Db {
 
     /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so two
     /// writers queue on the busy timeout instead of failing when one upgrades a read to a write.
+    ///
+    /// It begins in a task of its own, which a caller that stops waiting (a dropped request, a
+    /// worker told to stop) cannot cancel halfway: sqlx 0.8 awaits once more after a custom `BEGIN`
+    /// succeeds, and a cancel there leaves the transaction open on a pooled connection, holding
+    /// SQLite's write lock until the pool closes, so every other writer waits out the busy timeout.
     pub async fn begin(&self) -> anyhow::Result<Tx> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
+        let (pool, backend) = (self.pool.clone(), self.backend);
+        let tx = tokio::spawn(async move {
+            match backend {
+                Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+                Backend::Postgres => pool.begin().await,
+            }
+        })
+        .await??;
         Ok(Tx {
             tx,
             signals: Vec::new(),

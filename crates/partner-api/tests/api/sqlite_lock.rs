@@ -1,4 +1,5 @@
-//! A restart on a SQLite file another process still holds: the new start waits for the lock.
+//! SQLite's one write lock: a restart on a file another process still holds waits for it, and a
+//! caller that stops waiting for a transaction leaves it behind for nobody.
 
 use partner_api::crypto::SecretBox;
 use partner_api::store::Db;
@@ -38,4 +39,30 @@ async fn a_start_on_a_sqlite_file_another_process_is_writing_waits_for_the_lock_
         .unwrap();
     assert_eq!(written, "yes");
     new.close().await;
+}
+
+/// A write transaction cancelled while it begins (the request dropped, the worker stopping) is
+/// rolled back, so the next writer is not held up by the busy timeout and then refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_cancelled_while_its_transaction_begins_leaves_the_database_unlocked() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("api.db").display());
+    let db = Db::connect(&url, SecretBox::from_key(&[7; 32]), 2)
+        .await
+        .unwrap();
+    // Cancels at many points of the begin; one left open would lock out the writes below.
+    for round in 0..2000u64 {
+        let _ = tokio::time::timeout(Duration::from_micros(round % 200), db.begin()).await;
+        let mut next = db
+            .begin()
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: the next writer is refused: {e:#}"));
+        sqlx::query("INSERT INTO settings (name, value) VALUES ('round', $1) ON CONFLICT (name) DO UPDATE SET value = $1")
+            .bind(round.to_string())
+            .execute(next.conn())
+            .await
+            .unwrap();
+        next.commit().await.unwrap();
+    }
+    db.close().await;
 }
