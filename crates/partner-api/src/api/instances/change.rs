@@ -55,7 +55,7 @@ fn parse_update(body: &Value) -> Result<(Option<D360ApiKey>, Option<SeatCount>),
         ("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first answer")),
     request_body = UpdateInstanceBody,
     responses((status = 202, body = InstanceObject), (status = 401, description = "Not authenticated"),
-        (status = 404, description = "Instance not found"), (status = 409, description = "The instance is being deployed, updated or deleted"),
+        (status = 404, description = "Instance not found"), (status = 409, description = "The instance is deploying, updating, deleting or deleted: only a ready or failed one accepts an update"),
         (status = 422, description = "Invalid input")))]
 pub async fn update(
     State(state): State<AppState>,
