@@ -138,7 +138,7 @@ impl Store {
     ) -> Result<Assigned, AssignError> {
         // IMMEDIATE: the read below already holds the write lock, so nothing changes the chat
         // between reading its assignment and writing the new one.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_immediate().await?;
         let before = current(&mut tx, wa_id)
             .await?
             .ok_or(AssignError::NoSuchChat)?;

@@ -142,7 +142,7 @@ impl Store {
         members: &[UserId],
         now: UnixSeconds,
     ) -> Result<Group, GroupError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_immediate().await?;
         refuse_taken_name(&mut tx, name, None).await?;
         let row = sqlx::query(
             "INSERT INTO agent_groups (name, created_at) VALUES (?, ?) RETURNING id, name",
@@ -163,7 +163,7 @@ impl Store {
         id: GroupId,
         change: &GroupChange,
     ) -> Result<Option<Group>, GroupError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_immediate().await?;
         if let Some(name) = &change.name {
             refuse_taken_name(&mut tx, name, Some(id)).await?;
         }
@@ -205,7 +205,7 @@ impl Store {
         id: GroupId,
         by: &User,
     ) -> anyhow::Result<Option<Vec<AssignmentEvent>>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_immediate().await?;
         if !group_exists(&mut tx, id).await? {
             return Ok(None);
         }
@@ -297,7 +297,7 @@ impl Store {
         group: GroupId,
         user: UserId,
     ) -> Result<(), MembershipError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_immediate().await?;
         if !group_exists(&mut tx, group).await? {
             return Err(MembershipError::NoGroup);
         }

@@ -94,6 +94,21 @@ impl Store {
         Ok(self.pool.begin().await?)
     }
 
+    /// A transaction that holds the write lock from its first statement (`BEGIN IMMEDIATE`). It
+    /// begins in a task of its own, which a dropped request cannot cancel halfway: sqlx 0.8 awaits
+    /// once more after a custom `BEGIN` succeeds, and a cancel there would leave the one connection
+    /// inside a transaction nothing ever commits.
+    pub(crate) async fn begin_immediate(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        let pool = self.pool.clone();
+        match tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await }).await {
+            Ok(begun) => begun,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(sqlx::Error::WorkerCrashed),
+        }
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -104,5 +119,33 @@ fn restrict_to_owner(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
         tracing::warn!(error = %e, path = %path.display(), "cannot restrict to the owner");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Store;
+    use std::time::Duration;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_cancelled_while_its_transaction_begins_leaves_the_database_writable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        // Cancels at many points of the begin; one left open would wedge the one connection.
+        for round in 0..10000u64 {
+            let _ =
+                tokio::time::timeout(Duration::from_micros(round % 200), store.begin_immediate())
+                    .await;
+            let mut next = store
+                .begin_immediate()
+                .await
+                .unwrap_or_else(|e| panic!("round {round}: the next write is refused: {e}"));
+            sqlx::query("UPDATE team_settings SET agent_chat_visibility = agent_chat_visibility")
+                .execute(&mut *next)
+                .await
+                .unwrap();
+            next.commit().await.unwrap();
+        }
+        store.close().await;
     }
 }

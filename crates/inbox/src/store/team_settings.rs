@@ -69,7 +69,7 @@ impl Store {
         &self,
         change: TeamSettingsChange,
     ) -> Result<TeamSettings, TeamSettingsError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_immediate().await?;
         if let Some(visibility) = change.agent_chat_visibility {
             sqlx::query("UPDATE team_settings SET agent_chat_visibility = ? WHERE id = 1")
                 .bind(visibility.as_str())

@@ -104,7 +104,7 @@ impl Store {
         id: UserId,
         by: &User,
     ) -> anyhow::Result<Option<Vec<AssignmentEvent>>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_immediate().await?;
         let unassigned = assignment::unassign_user(&mut tx, id, by).await?;
         let done = sqlx::query("DELETE FROM users WHERE id = ?")
             .bind(id.0)

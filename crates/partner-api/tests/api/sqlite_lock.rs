@@ -51,7 +51,7 @@ async fn a_writer_cancelled_while_its_transaction_begins_leaves_the_database_unl
         .await
         .unwrap();
     // Cancels at many points of the begin; one left open would lock out the writes below.
-    for round in 0..2000u64 {
+    for round in 0..10000u64 {
         let _ = tokio::time::timeout(Duration::from_micros(round % 200), db.begin()).await;
         let mut next = db
             .begin()
