@@ -23,6 +23,6 @@ mod users_api;
 mod web_forms;
 mod web_inbox;
 mod web_inbox_delivery;
-mod web_root;
 mod web_inbox_live;
 mod web_inbox_team;
+mod web_root;
