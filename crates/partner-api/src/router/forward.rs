@@ -1,6 +1,6 @@
-//! One request passed on to the instance that serves it, through the pooled client.
+//! One request passed on to the instance that serves it.
 
-use super::{pages, RouterState, UPSTREAM_TIMEOUT};
+use super::{body, pages, RouterState, UPSTREAM_TIMEOUT};
 use crate::domain::InstanceId;
 use axum::body::Body;
 use axum::extract::Request;
@@ -54,15 +54,29 @@ pub fn prepare_headers(headers: &mut HeaderMap, hop: &Hop<'_>, scheme: &str) {
     set(headers, ROUTED_INSTANCE_HEADER, hop.id.as_str());
 }
 
-pub async fn forward(state: &RouterState, mut req: Request, hop: &Hop<'_>) -> Response {
-    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    let Ok(uri) = format!("http://{}{path}", hop.endpoint).parse::<Uri>() else {
-        return pages::unavailable(path);
+pub async fn forward(state: &RouterState, req: Request, hop: &Hop<'_>) -> Response {
+    let path = req.uri().path().to_owned();
+    let length = body::declared_length(req.headers());
+    if length.is_some_and(|length| length > body::MAX_BYTES) {
+        return pages::too_large(&path);
+    }
+    let has_body = body::announced(req.headers());
+    let target = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let Ok(uri) = format!("http://{}{target}", hop.endpoint).parse::<Uri>() else {
+        return pages::unavailable(&path);
     };
+    let (parts, incoming) = req.into_parts();
+    let (body, overflow) = if has_body {
+        let (capped, overflow) = body::Capped::new(incoming, length);
+        (Body::new(capped), overflow)
+    } else {
+        (Body::empty(), body::Overflow::default())
+    };
+    let mut req = Request::from_parts(parts, body);
     *req.uri_mut() = uri;
     prepare_headers(req.headers_mut(), hop, state.scheme);
-    let path = req.uri().path().to_owned();
-    let answer = tokio::time::timeout(UPSTREAM_TIMEOUT, state.client.request(req)).await;
+    let sent = state.instances.request(req, has_body);
+    let answer = tokio::time::timeout(UPSTREAM_TIMEOUT, sent).await;
     let Ok(answer) = answer else {
         tracing::warn!(endpoint = %hop.endpoint, "instance did not answer within {UPSTREAM_TIMEOUT:?}");
         return pages::timed_out(&path);
@@ -73,6 +87,7 @@ pub async fn forward(state: &RouterState, mut req: Request, hop: &Hop<'_>) -> Re
             strip_hop_by_hop(&mut parts.headers);
             Response::from_parts(parts, Body::new(body)).into_response()
         }
+        Err(_) if overflow.happened() => pages::too_large(&path),
         Err(e) => {
             tracing::warn!(endpoint = %hop.endpoint, error = %e, "instance did not answer");
             pages::unavailable(&path)

@@ -2,28 +2,28 @@
 //! `Host: {subdomain}.{base domain}` (and the push channel's `websockets-{subdomain}.{base domain}`)
 //! to the instance serving that subdomain, websockets included.
 
+mod body;
 mod client_addr;
 mod forward;
 mod hosts;
 mod pages;
 mod routes;
 mod sockets;
+mod target;
 mod upgrade;
+mod upstream;
 
 use crate::deploy::{sleep, Deployer};
 use crate::domain::InstanceId;
 use crate::public_urls::PublicUrls;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::Router;
 pub use client_addr::TrustedProxies;
 use forward::Hop;
 use hyper::upgrade::OnUpgrade;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use routes::{Route, RouteCache};
 use sockets::OpenSockets;
 use std::net::SocketAddr;
@@ -37,7 +37,7 @@ struct RouterState {
     deployer: Deployer,
     urls: PublicUrls,
     scheme: &'static str,
-    client: Client<HttpConnector, Body>,
+    instances: upstream::Instances,
     sockets: Arc<OpenSockets>,
     trusted_proxies: Arc<TrustedProxies>,
     /// Cancelled when the router is dropped (the server stopped): open websockets do not outlive it.
@@ -63,7 +63,7 @@ pub fn app(
         deployer,
         urls,
         scheme: if https { "https" } else { "http" },
-        client: Client::builder(TokioExecutor::new()).build_http(),
+        instances: upstream::Instances::new(),
         sockets: Arc::default(),
         trusted_proxies: Arc::new(trusted_proxies),
         _stop_on_drop: Arc::new(stop.clone().drop_guard()),
@@ -77,13 +77,10 @@ async fn proxy(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     mut req: Request,
 ) -> Response {
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| req.uri().host())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let host = match target::host_of(&req) {
+        Ok(host) => host,
+        Err(why) => return pages::refused(&why, req.uri().path()),
+    };
     let Some(label) = state.urls.subdomain_of_host(&host) else {
         return pages::unknown_host(&host);
     };

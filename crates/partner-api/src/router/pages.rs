@@ -1,5 +1,6 @@
 //! What the router answers itself: short pages for people, JSON for API clients.
 
+use super::target::Refusal;
 use crate::domain::InstanceStatus;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -129,5 +130,58 @@ pub fn too_many_sockets(path: &str) -> Response {
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+    response
+}
+
+/// A body over the router's limit (`body::MAX_BYTES`).
+pub fn too_large(path: &str) -> Response {
+    answer(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        path,
+        "The request body is too large.",
+        (
+            "Too large",
+            "What you sent is larger than an inbox accepts.",
+            false,
+        ),
+    )
+}
+
+/// A request the router passes to no instance (see `target`).
+pub fn refused(why: &Refusal, path: &str) -> Response {
+    let (status, title, detail) = match why {
+        Refusal::Tunnel => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Not a proxy",
+            "This address serves inboxes; it does not open tunnels (CONNECT).",
+        ),
+        Refusal::NoHost => (
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            "The request has no Host header.",
+        ),
+        Refusal::TwoHosts => (
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            "The request has more than one Host header.",
+        ),
+        Refusal::InvalidHost => (
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            "The Host header is not a valid host.",
+        ),
+        Refusal::OtherTarget => (
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            "The request target names another host than the Host header.",
+        ),
+    };
+    let mut response = answer(status, path, detail, (title, detail, false));
+    if *why == Refusal::Tunnel {
+        response.headers_mut().insert(
+            header::ALLOW,
+            header::HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
+        );
+    }
     response
 }

@@ -33,6 +33,7 @@ mod process;
 mod processes;
 mod receiver;
 mod router_client_addr;
+mod router_edges;
 mod router_websocket;
 mod sandbox_messaging;
 mod slow_clients;
