@@ -4,7 +4,6 @@
 pub mod activation_link;
 mod bring_up;
 mod channel;
-mod channel;
 mod delete_job;
 mod deploy_job;
 pub mod driver;
