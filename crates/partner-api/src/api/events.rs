@@ -146,8 +146,8 @@ pub async fn redeliver(
 ) -> Result<(StatusCode, Json<EventView>), ApiError> {
     let not_found = || ApiError::NotFound("Event not found");
     let id = EventId::parse(&event_id).ok_or_else(not_found)?;
-    match events::redeliver(&state.db, &partner, &id).await? {
-        Redelivery::Queued => {}
+    let event = match events::redeliver(&state.db, &partner, &id).await? {
+        Redelivery::Queued(event) => *event,
         Redelivery::NotFound => return Err(not_found()),
         Redelivery::TooSoon { retry_after_secs } => {
             return Err(ApiError::TooSoon {
@@ -158,9 +158,6 @@ pub async fn redeliver(
                 retry_after_secs,
             })
         }
-    }
-    let event = events::find(&state.db, &partner, &id)
-        .await?
-        .ok_or_else(not_found)?;
+    };
     Ok((StatusCode::ACCEPTED, Json(event.into())))
 }

@@ -98,12 +98,22 @@ pub async fn list_for_instance(
 
 /// One of the partner's events with its attempts.
 pub async fn find(db: &Db, partner: &PartnerId, id: &EventId) -> anyhow::Result<Option<EventLog>> {
+    let mut conn = db.pool().acquire().await?;
+    find_in(&mut conn, partner, id).await
+}
+
+/// [`find`] on a connection, e.g. inside the transaction that just changed the event.
+pub async fn find_in(
+    conn: &mut sqlx::AnyConnection,
+    partner: &PartnerId,
+    id: &EventId,
+) -> anyhow::Result<Option<EventLog>> {
     let event = sqlx::query(&format!(
         "SELECT {EVENT_COLUMNS} FROM events WHERE partner_id = $1 AND id = $2"
     ))
     .bind(partner.as_str())
     .bind(id.as_str())
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *conn)
     .await?;
     let Some(event) = event else { return Ok(None) };
     let attempts = sqlx::query(&format!(
@@ -111,7 +121,7 @@ pub async fn find(db: &Db, partner: &PartnerId, id: &EventId) -> anyhow::Result<
          WHERE a.event_id = $1 ORDER BY a.id"
     ))
     .bind(id.as_str())
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     Ok(assemble(&[event], &attempts)?.pop())
 }

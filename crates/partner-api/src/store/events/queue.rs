@@ -246,9 +246,10 @@ pub const ATTEMPTS_PER_HOUR_BEFORE_REDELIVERY_WAITS: i64 = 5;
 const HOUR_MS: i64 = 60 * 60 * 1000;
 
 /// What a request for redelivery came to.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Redelivery {
-    Queued,
+    /// The event as this redelivery left it: pending, whatever the worker does next.
+    Queued(Box<super::log::EventLog>),
     NotFound,
     /// The event was attempted too often in the last hour; a redelivery is possible in this many
     /// seconds.
@@ -290,7 +291,10 @@ pub async fn redeliver(db: &Db, partner: &PartnerId, id: &EventId) -> anyhow::Re
     if result.rows_affected() != 1 {
         return Ok(Redelivery::NotFound);
     }
+    let Some(queued) = super::log::find_in(tx.conn(), partner, id).await? else {
+        return Ok(Redelivery::NotFound);
+    };
     tx.signal(Signal::Events);
     tx.commit().await?;
-    Ok(Redelivery::Queued)
+    Ok(Redelivery::Queued(Box::new(queued)))
 }
