@@ -41,8 +41,21 @@ pub fn inbox_bin() -> PathBuf {
     };
     let command = format!("cargo build --profile {profile} -p inbox");
     eprintln!("bringing {} up to date: {command}", path.display());
+    // Into the target directory this benchmark was built in, wherever that is.
+    let target_dir = path
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("a target directory");
     let built = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--profile", &profile, "-p", "inbox"])
+        .args([
+            "build",
+            "--profile",
+            &profile,
+            "-p",
+            "inbox",
+            "--target-dir",
+        ])
+        .arg(target_dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status();
     match built {

@@ -16,6 +16,7 @@ use crate::domain::{InstanceId, InstanceStatus};
 use crate::store::instances::Instance;
 use crate::store::{deployments, instances};
 use anyhow::{anyhow, bail};
+use futures::StreamExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -163,13 +164,21 @@ pub async fn run(ctx: Deployer, shutdown: CancellationToken) {
     }
 }
 
+/// Instances put to sleep at once: each waits for its process to stop.
+const AT_ONCE: usize = 32;
+
 async fn sleep_idle(ctx: &Deployer, idle: Duration) -> anyhow::Result<()> {
     let awake = instances::with_statuses(&ctx.db, &[InstanceStatus::Ready]).await?;
-    for instance in awake.iter().filter(|i| i.endpoint.is_some()) {
-        if ctx.sleep.idle_for(&instance.id).is_some_and(|d| d >= idle) {
-            put_to_sleep(ctx, &instance.id, idle).await?;
-        }
-    }
+    let idle_ones = awake
+        .into_iter()
+        .filter(|i| i.endpoint.is_some() && ctx.sleep.idle_for(&i.id).is_some_and(|d| d >= idle));
+    futures::stream::iter(idle_ones)
+        .for_each_concurrent(AT_ONCE, |instance| async move {
+            if let Err(e) = put_to_sleep(ctx, &instance.id, idle).await {
+                tracing::warn!(instance = %instance.id, error = format!("{e:#}"), "cannot put to sleep");
+            }
+        })
+        .await;
     Ok(())
 }
 
