@@ -19,7 +19,7 @@ async fn the_platform_sees_the_seats_and_only_a_hint_of_the_key() {
 
     assert_eq!(
         body,
-        json!({"max_number_of_seats": 5, "seats_in_use": 1, "d360_api_key_hint": "0001", "d360_key_rejected": false})
+        json!({"max_number_of_seats": 5, "seats_in_use": 1, "d360_api_key_hint": "0001", "d360_key_rejected": false, "pending_work": false})
     );
 }
 
@@ -44,7 +44,7 @@ async fn a_new_seat_limit_takes_effect_at_once_and_survives_a_restart() {
 
     assert_eq!(
         settings(&instance).await,
-        json!({"max_number_of_seats": 3, "seats_in_use": 3, "d360_api_key_hint": "9876", "d360_key_rejected": false})
+        json!({"max_number_of_seats": 3, "seats_in_use": 3, "d360_api_key_hint": "9876", "d360_key_rejected": false, "pending_work": false})
     );
 }
 
