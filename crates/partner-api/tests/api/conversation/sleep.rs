@@ -3,7 +3,7 @@
 //! customer's message. An open websocket keeps an instance awake; a restart of `serve` leaves a
 //! sleeping instance asleep; a PATCH reaches a sleeping instance.
 
-use super::{within, Inbox};
+use super::{texts, within, Inbox};
 use crate::on_both_backends;
 use crate::router_websocket::open_and_sign_in;
 use crate::support::{json, Backend, TestApp, SANDBOX_KEY};
@@ -17,6 +17,7 @@ on_both_backends!(
     concurrent_first_requests_start_a_sleeping_instance_once,
     a_customer_message_wakes_a_sleeping_instance_and_is_kept,
     an_open_websocket_keeps_an_instance_awake,
+    a_message_still_to_send_keeps_an_instance_awake_until_it_leaves,
     a_restart_of_serve_leaves_a_sleeping_instance_asleep_until_it_is_wanted,
     a_patch_and_a_delete_reach_a_sleeping_instance,
 );
@@ -113,6 +114,29 @@ async fn an_open_websocket_keeps_an_instance_awake(backend: Backend) {
     assert_eq!(processes_of(&inbox.id), 1);
 
     drop(socket);
+    asleep(&app, &inbox.id).await;
+    app.stop().await;
+}
+
+async fn a_message_still_to_send_keeps_an_instance_awake_until_it_leaves(backend: Backend) {
+    let app = sleepy_app(backend).await;
+    let inbox = Inbox::ready(&app, "pending", "PendingCH").await;
+    inbox.customer_writes("Please call me back").await;
+    inbox.outage(3600).await;
+    let (status, queued) = inbox.send_text("We will, in five minutes").await;
+    assert_eq!(status, 202, "queued while 360Dialog is down: {queued}");
+
+    // Three idle periods with nothing but the message waiting for 360Dialog.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(instance(&app, &inbox.id).await["awake"], true);
+
+    inbox.outage(0).await;
+    let sent = within(30, "the message leaves", || async {
+        let sent = texts(&inbox.sent().await);
+        (!sent.is_empty()).then_some(sent)
+    })
+    .await;
+    assert_eq!(sent, ["We will, in five minutes"]);
     asleep(&app, &inbox.id).await;
     app.stop().await;
 }
