@@ -3,16 +3,12 @@
 
 use crate::fake_d360::FakeD360;
 use crate::support::instance::{inbound_secret, time_now};
+use crate::support::socket::{listen, next_getchat};
 use crate::support::web::{location, sign_in};
 use crate::support::{browser_client, token_for, Api, Instance, Spec, PASSWORD};
-use futures_util::{SinkExt, StreamExt};
 use inbox::bootstrap::{INBOUND_SECRET_HEADER, INBOUND_WEBHOOK_PATH};
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::time::Duration;
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 const CUSTOMER: &str = "4915112345678";
 const NEW_PASSWORD: &str = "a much longer passphrase";
@@ -499,46 +495,6 @@ async fn while_360dialog_is_down_a_change_is_refused_with_503_and_the_last_copy_
 
 // --- push ---
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-async fn listen(instance: &Instance, token: &str) -> Socket {
-    let url = format!("ws://127.0.0.1:{}/ws/", instance.port);
-    let (mut socket, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("the websocket opens");
-    let hello = json!({ "token": token }).to_string();
-    socket.send(Message::text(hello)).await.expect("sent");
-    // A pong after the token: the socket is accepted and subscribed.
-    socket
-        .send(Message::Ping(b"ready?".to_vec().into()))
-        .await
-        .expect("ping");
-    match next_frame(&mut socket).await {
-        Message::Pong(_) => socket,
-        other => panic!("expected a pong, got {other:?}"),
-    }
-}
-
-async fn next_frame(socket: &mut Socket) -> Message {
-    tokio::time::timeout(Duration::from_secs(5), socket.next())
-        .await
-        .expect("a frame in time")
-        .expect("the socket is open")
-        .expect("a valid frame")
-}
-
-/// The next `getchat_webhook` frame's payload, skipping other frames.
-async fn next_getchat(socket: &mut Socket) -> Value {
-    loop {
-        if let Message::Text(text) = next_frame(socket).await {
-            let frame: Value = serde_json::from_str(&text).expect("JSON");
-            if frame["type"] == "getchat_webhook" {
-                return frame["waba_payload"].clone();
-            }
-        }
-    }
-}
-
 #[tokio::test]
 async fn resolving_reopening_and_availability_reach_every_connected_client() {
     let instance = Instance::start(Spec::default()).await;
@@ -552,20 +508,20 @@ async fn resolving_reopening_and_availability_reach_every_connected_client() {
 
     let path = format!("/api/v1/chats/{CUSTOMER}/resolve");
     patch(&ana, &path, json!({"resolved": true})).await;
-    let resolved = next_getchat(&mut bo_socket).await["chat_resolved"].clone();
+    let resolved = next_getchat(&mut bo_socket, "chat_resolved").await;
     assert_eq!(resolved["wa_id"], CUSTOMER);
     assert_eq!(resolved["resolved"], true);
     assert_eq!(resolved["done_by"]["username"], "ana");
 
     customer_writes(&instance, "wamid.P2", "Hello again").await;
-    let reopened = next_getchat(&mut bo_socket).await["chat_resolved"].clone();
+    let reopened = next_getchat(&mut bo_socket, "chat_resolved").await;
     assert_eq!(reopened["wa_id"], CUSTOMER);
     assert_eq!(reopened["resolved"], false);
     assert_eq!(reopened["done_by"], Value::Null);
 
     let availability = format!("/api/v1/users/{ana_id}/availability");
     patch(&ana, &availability, json!({"is_available": false})).await;
-    let changed = next_getchat(&mut bo_socket).await["user_availability"].clone();
+    let changed = next_getchat(&mut bo_socket, "user_availability").await;
     assert_eq!(changed["user"]["id"], ana_id);
     assert_eq!(changed["is_available"], false);
     assert_eq!(changed["user"]["profile"]["is_available"], false);
