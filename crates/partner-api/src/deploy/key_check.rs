@@ -3,12 +3,12 @@
 //! rejection records a 702 on the instance, which stays `ready` (it runs and serves its data), and
 //! queues one `errors` event; a PATCH with a new key clears it. A transient failure changes nothing.
 
-use super::platform::fetch_report;
+use super::platform::report_of;
 use super::Deployer;
 use crate::d360::D360Error;
 use crate::domain::lifecycle::{self, Operation};
 use crate::domain::{DeploymentError, InstanceId, Timestamp};
-use crate::store::{deployments, instances, key_checks, partners};
+use crate::store::{instances, key_checks, partners};
 use futures::StreamExt;
 use rand::Rng;
 use std::time::Duration;
@@ -139,8 +139,6 @@ async fn refused_while_sending(
     id: &InstanceId,
     endpoint: &str,
 ) -> anyhow::Result<bool> {
-    let Some(token) = deployments::secrets(&ctx.db, id).await?.platform_token else {
-        return Ok(false);
-    };
-    Ok(fetch_report(ctx, endpoint, &token).await?.d360_key_rejected)
+    let report = report_of(ctx, id, endpoint).await?;
+    Ok(report.is_some_and(|r| r.d360_key_rejected))
 }

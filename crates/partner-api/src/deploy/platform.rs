@@ -1,6 +1,8 @@
 //! The control plane's calls to a running instance's `/api/v1/platform/…` endpoints.
 
 use super::Deployer;
+use crate::domain::InstanceId;
+use crate::store::deployments;
 use anyhow::{bail, Context};
 use instance_contract::bootstrap::{PlatformActivation, PlatformSettings};
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -83,7 +85,20 @@ pub async fn push_settings(
     Ok(())
 }
 
-pub async fn fetch_report(
+/// What a running instance reports of itself, asked with its platform token; `None` for an
+/// instance that has no platform token.
+pub async fn report_of(
+    ctx: &Deployer,
+    id: &InstanceId,
+    endpoint: &str,
+) -> anyhow::Result<Option<InstanceReport>> {
+    let Some(token) = deployments::secrets(&ctx.db, id).await?.platform_token else {
+        return Ok(None);
+    };
+    fetch_report(ctx, endpoint, &token).await.map(Some)
+}
+
+async fn fetch_report(
     ctx: &Deployer,
     endpoint: &str,
     platform_token: &str,

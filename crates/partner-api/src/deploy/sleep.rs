@@ -8,7 +8,7 @@
 //! instance), so concurrent first requests start it once and a wake never races a sleep.
 
 use super::health::{wait_healthy, Health};
-use super::platform::fetch_report;
+use super::platform::report_of;
 use super::runtime::ensure_running;
 use super::step::Step;
 use super::Deployer;
@@ -213,15 +213,9 @@ async fn put_to_sleep(ctx: &Deployer, id: &InstanceId, idle: Duration) -> anyhow
 /// Messages still to send (360Dialog was down): the instance keeps retrying them, awake. An
 /// instance that cannot tell is left awake too.
 async fn has_pending_work(ctx: &Deployer, instance: &Instance, endpoint: &str) -> bool {
-    let token = match deployments::secrets(&ctx.db, &instance.id).await {
-        Ok(secrets) => match secrets.platform_token {
-            Some(token) => token,
-            None => return true,
-        },
-        Err(_) => return true,
-    };
-    match fetch_report(ctx, endpoint, &token).await {
-        Ok(report) => report.pending_work,
+    match report_of(ctx, &instance.id, endpoint).await {
+        Ok(Some(report)) => report.pending_work,
+        Ok(None) => true,
         Err(e) => {
             tracing::warn!(instance = %instance.id, error = format!("{e:#}"), "cannot ask the instance whether it has work");
             true
