@@ -1,7 +1,9 @@
 //! Webhooks as a partner's receiver sees them: exact bodies and headers, retries, timeouts,
 //! redirects, `410`, `Retry-After`, restarts, crashes.
 
-use crate::outbox::{attempts, enqueue, millis_between, retrying, status_is, wait_within, Fixture};
+use crate::outbox::{
+    attempts, enqueue, failures, millis_between, retrying, status_is, wait_within, Fixture,
+};
 use crate::processes::eventually;
 use crate::receiver::{closed_port, Receiver, Reply};
 use crate::support::Backend;
@@ -83,7 +85,7 @@ async fn a_receiver_that_is_down_at_first_gets_the_event_once_it_is_up(backend: 
     let port = closed_port().await;
     let id = fx.token_to(&format!("http://127.0.0.1:{port}/hook")).await;
 
-    fx.wait_for(&id, |e| attempts(e).len() >= 2).await;
+    fx.wait_for(&id, |e| failures(e) >= 2).await;
     let receiver = Receiver::start_at(port, vec![]).await;
     let event = fx.wait_for(&id, status_is("delivered")).await;
     let log = attempts(&event);
@@ -197,7 +199,7 @@ async fn a_retry_scheduled_before_a_restart_is_made_after_it(backend: Backend) {
     let mut fx = Fixture::start(backend, retrying("1")).await;
     let receiver = Receiver::start(vec![Reply::Status(500)]).await;
     let id = fx.token_to(&receiver.url("/")).await;
-    fx.wait_for(&id, |e| attempts(e).len() == 1).await;
+    fx.wait_for(&id, |e| failures(e) == 1).await;
 
     fx.app.restart_with(|_| {}).await;
     let event = fx.wait_for(&id, status_is("delivered")).await;

@@ -123,6 +123,14 @@ pub fn attempts(event: &Value) -> &Vec<Value> {
     event["attempts"].as_array().unwrap()
 }
 
+/// Attempts that ended in a failure; one still in flight is logged already, with no outcome yet.
+pub fn failures(event: &Value) -> usize {
+    attempts(event)
+        .iter()
+        .filter(|a| a["outcome"] == "failure")
+        .count()
+}
+
 /// Service settings with a retry schedule shrunk for a test (seconds, decimals allowed).
 pub fn retrying(schedule: &str) -> impl FnOnce(&mut partner_api::config::ServeArgs) {
     let schedule = schedule.parse().unwrap();
