@@ -49,7 +49,8 @@ pub async fn reissue(
     let Some(platform_token) = platform_token else {
         return Ok(Reissue::InstanceUnavailable);
     };
-    // A sleeping instance takes the code too.
+    // A sleeping instance takes the code too; busy, it is not put to sleep while it does.
+    let _busy = ctx.sleep.busy(id);
     let endpoint = match super::sleep::wake(ctx, id).await {
         Ok(endpoint) => endpoint,
         Err(e) => {
