@@ -11,4 +11,6 @@ pub mod origin;
 pub mod seats;
 mod username;
 
-pub use username::{Username, UsernameError, MAX_USERNAME_CHARS};
+pub use username::{
+    alphanumeric_class, Username, UsernameError, MAX_USERNAME_CHARS, USERNAME_PUNCTUATION,
+};

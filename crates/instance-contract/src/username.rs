@@ -2,6 +2,48 @@
 
 pub const MAX_USERNAME_CHARS: usize = 150;
 
+/// Besides letters and digits, a user name may contain these.
+pub const USERNAME_PUNCTUATION: &str = "@.+_-";
+
+/// A regular-expression character class of exactly the characters [`char::is_alphanumeric`]
+/// takes, and `extra` (ASCII punctuation), for API documents. The letters are listed as ranges
+/// rather than named by `\w` or `\p{…}`, on which regular-expression engines disagree.
+pub fn alphanumeric_class(extra: &str) -> String {
+    let mut class = String::from("[");
+    let mut run: Option<(char, char)> = None;
+    let close = |class: &mut String, (first, last): (char, char)| {
+        class.push(first);
+        if last != first {
+            if u32::from(last) > u32::from(first) + 1 {
+                class.push('-');
+            }
+            class.push(last);
+        }
+    };
+    for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+        if !c.is_alphanumeric() {
+            continue;
+        }
+        run = match run {
+            Some((first, last)) if u32::from(last) + 1 == u32::from(c) => Some((first, c)),
+            Some(done) => {
+                close(&mut class, done);
+                Some((c, c))
+            }
+            None => Some((c, c)),
+        };
+    }
+    if let Some(done) = run {
+        close(&mut class, done);
+    }
+    // `-` last, where it is itself rather than a range.
+    let (hyphen, others): (String, String) = extra.chars().partition(|c| *c == '-');
+    class.push_str(&others);
+    class.push_str(&hyphen);
+    class.push(']');
+    class
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Username(String);
 
@@ -28,7 +70,7 @@ impl Username {
         }
         if !raw
             .chars()
-            .all(|c| c.is_alphanumeric() || "@.+-_".contains(c))
+            .all(|c| c.is_alphanumeric() || USERNAME_PUNCTUATION.contains(c))
         {
             return Err(UsernameError::Character);
         }
@@ -70,5 +112,38 @@ mod tests {
         assert!(Username::parse("Ana")
             .unwrap()
             .same_person_as(&Username::parse("aNA").unwrap()));
+    }
+
+    /// Reads back the class `alphanumeric_class` writes: single characters and `a-b` ranges.
+    fn members(class: &str) -> Vec<(char, char)> {
+        let chars: Vec<char> = class
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .chars()
+            .collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if i + 2 < chars.len() && chars[i + 1] == '-' {
+                out.push((chars[i], chars[i + 2]));
+                i += 3;
+            } else {
+                out.push((chars[i], chars[i]));
+                i += 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_document_class_lists_exactly_the_characters_a_user_name_may_have() {
+        let class = alphanumeric_class(USERNAME_PUNCTUATION);
+        assert!(class.ends_with("-]"), "a hyphen last is itself");
+        let ranges = members(&class);
+        let listed = |c: char| ranges.iter().any(|(a, b)| (*a..=*b).contains(&c));
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let allowed = Username::parse(&c.to_string()).is_ok();
+            assert_eq!(listed(c), allowed, "{c:?} U+{:04X}", u32::from(c));
+        }
     }
 }

@@ -5,7 +5,8 @@ use crate::domain::FieldIssue;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -29,13 +30,32 @@ pub enum ApiError {
     },
     #[error("conflict: {0}")]
     Conflict(String),
-    #[error("service unavailable")]
-    Unavailable,
     /// The running instance did not answer a synchronous call; nothing changed.
     #[error("instance unavailable")]
     InstanceUnavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// The body of every error but invalid input.
+#[derive(Serialize, ToSchema)]
+pub struct Detail {
+    #[schema(example = "Instance not found")]
+    pub detail: String,
+}
+
+impl Detail {
+    fn of(detail: impl Into<String>) -> Json<Self> {
+        Json(Self {
+            detail: detail.into(),
+        })
+    }
+}
+
+/// The body of a `422`: every problem found, each at its location.
+#[derive(Serialize, ToSchema)]
+pub struct ValidationErrors {
+    pub detail: Vec<FieldIssue>,
 }
 
 impl ApiError {
@@ -46,86 +66,74 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, body) = match &self {
+        match self {
             Self::Unauthenticated => {
-                let mut response = (
-                    StatusCode::UNAUTHORIZED,
-                    Json(json!({"detail": "Not authenticated"})),
-                )
-                    .into_response();
+                let mut response =
+                    (StatusCode::UNAUTHORIZED, Detail::of("Not authenticated")).into_response();
                 response
                     .headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-                return response;
+                response
             }
-            Self::InstanceNotFound => (
-                StatusCode::NOT_FOUND,
-                json!({"detail": "Instance not found"}),
-            ),
-            Self::NotFound(what) => (StatusCode::NOT_FOUND, json!({"detail": what})),
-            Self::Validation(issues) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, json!({"detail": issues}))
+            Self::InstanceNotFound => {
+                (StatusCode::NOT_FOUND, Detail::of("Instance not found")).into_response()
             }
+            Self::NotFound(what) => (StatusCode::NOT_FOUND, Detail::of(what)).into_response(),
+            Self::Validation(issues) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(ValidationErrors { detail: issues }),
+            )
+                .into_response(),
             Self::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                json!({"detail": "Request body too large: the limit is 64 KiB"}),
+                Detail::of("Request body too large: the limit is 64 KiB"),
+            )
+                .into_response(),
+            Self::RateLimited { retry_after_secs } => retry_later(
+                "Too many requests for this API key; retry later",
+                retry_after_secs,
             ),
-            Self::RateLimited { retry_after_secs } => {
-                let mut response = (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Json(json!({"detail": "Too many requests for this API key; retry later"})),
-                )
-                    .into_response();
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-                return response;
-            }
             Self::TooSoon {
                 detail,
                 retry_after_secs,
-            } => {
-                let mut response = (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Json(json!({"detail": detail})),
-                )
-                    .into_response();
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-                return response;
-            }
-            Self::Conflict(detail) => (StatusCode::CONFLICT, json!({"detail": detail})),
-            Self::Unavailable => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                json!({"detail": "Service Unavailable"}),
-            ),
+            } => retry_later(detail, retry_after_secs),
+            Self::Conflict(detail) => (StatusCode::CONFLICT, Detail::of(detail)).into_response(),
             Self::InstanceUnavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                json!({"detail": "The instance did not answer; nothing changed. Try again in a moment"}),
-            ),
+                Detail::of("The instance did not answer; nothing changed. Try again in a moment"),
+            )
+                .into_response(),
             Self::Internal(err) => {
                 tracing::error!(error = format!("{err:#}"), "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    json!({"detail": "Internal Server Error"}),
+                    Detail::of("Internal Server Error"),
                 )
+                    .into_response()
             }
-        };
-        (status, Json(body)).into_response()
+        }
     }
+}
+
+/// A `429` with `Retry-After`.
+fn retry_later(detail: impl Into<String>, retry_after_secs: u64) -> Response {
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, Detail::of(detail)).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    response
 }
 
 /// The answer for a path no route serves.
 pub async fn route_not_found() -> Response {
-    (StatusCode::NOT_FOUND, Json(json!({"detail": "Not Found"}))).into_response()
+    (StatusCode::NOT_FOUND, Detail::of("Not Found")).into_response()
 }
 
 /// The answer for a known path with a method it does not serve.
 pub async fn method_not_allowed() -> Response {
     (
         StatusCode::METHOD_NOT_ALLOWED,
-        Json(json!({"detail": "Method Not Allowed"})),
+        Detail::of("Method Not Allowed"),
     )
         .into_response()
 }

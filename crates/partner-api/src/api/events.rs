@@ -6,7 +6,7 @@
 //! payload asks for a redelivery instead.
 
 use super::auth::Partner;
-use super::error::ApiError;
+use super::error::{ApiError, Detail};
 use super::AppState;
 use crate::domain::{InstanceId, Timestamp};
 use crate::store::events::{
@@ -105,8 +105,7 @@ impl From<AttemptLog> for AttemptView {
     params(("id" = String, Path, description = "Instance id")),
     responses(
         (status = 200, body = EventList),
-        (status = 401, description = "Not authenticated"),
-        (status = 404, description = "Instance not found"),
+        (status = 404, body = Detail, description = "Instance not found"),
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -135,9 +134,8 @@ pub async fn list(
     params(("event_id" = String, Path, description = "Event id (`msg_…`)")),
     responses(
         (status = 202, body = EventView, description = "Queued; the answer shows the event as it now stands"),
-        (status = 401, description = "Not authenticated"),
-        (status = 404, description = "Event not found"),
-        (status = 429, description = "Attempted 5 times in the last hour; `Retry-After` says when it can be redelivered"),
+        (status = 404, body = Detail, description = "Event not found"),
+        (status = 429, body = Detail, headers(("Retry-After" = u64, description = "seconds")), description = "Attempted 5 times in the last hour; `Retry-After` says when it can be redelivered"),
     ))]
 pub async fn redeliver(
     State(state): State<AppState>,

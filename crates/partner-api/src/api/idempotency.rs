@@ -11,25 +11,54 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::future::Future;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::Required;
+use utoipa::IntoParams;
 
 pub const HEADER: &str = "idempotency-key";
+const MAX_KEY_LEN: usize = 255;
 
-/// The key of a request, if it has one: 1 to 255 visible ASCII characters.
-pub fn key_of(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+/// The `Idempotency-Key` of a request: 1 to 255 visible ASCII characters.
+pub struct IdempotencyKey(String);
+
+impl IntoParams for IdempotencyKey {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let key = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(MAX_KEY_LEN))
+            .pattern(Some("^[!-~]+$"));
+        vec![ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "extension: a retry with the same key and request returns the first answer \
+                 instead of acting twice (`Idempotent-Replayed: true`); the same key with another \
+                 request is a 422, and while the first runs a 409",
+            ))
+            .schema(Some(key))
+            .build()]
+    }
+}
+
+/// The key of a request, if it has one.
+pub fn key_of(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
     let Some(value) = headers.get(HEADER) else {
         return Ok(None);
     };
-    let key = value
-        .to_str()
-        .ok()
-        .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()));
-    key.map(|k| Some(k.to_owned())).ok_or_else(|| {
-        ApiError::one_issue(
-            vec![json!("header"), json!("idempotency-key")],
-            "Idempotency-Key should be 1 to 255 visible ASCII characters",
-            "value_error",
-        )
-    })
+    let key = value.to_str().ok().filter(|k| {
+        !k.is_empty() && k.len() <= MAX_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic())
+    });
+    key.map(|k| Some(IdempotencyKey(k.to_owned())))
+        .ok_or_else(|| {
+            ApiError::one_issue(
+                vec![json!("header"), json!("idempotency-key")],
+                "Idempotency-Key should be 1 to 255 visible ASCII characters",
+                "value_error",
+            )
+        })
 }
 
 /// Runs `op` once per key: a retry with the same request replays the first successful answer;
@@ -40,7 +69,7 @@ pub fn key_of(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 pub async fn once<T, Fut>(
     state: &AppState,
     partner: &PartnerId,
-    key: Option<String>,
+    key: Option<IdempotencyKey>,
     request: &str,
     body: &Value,
     op: Fut,
@@ -81,7 +110,7 @@ where
 pub async fn once_recorded<F, Fut>(
     state: &AppState,
     partner: &PartnerId,
-    key: Option<String>,
+    key: Option<IdempotencyKey>,
     request: &str,
     body: &Value,
     op: F,
@@ -90,7 +119,7 @@ where
     F: FnOnce(Option<Claimed>) -> Fut,
     Fut: Future<Output = Result<(StatusCode, String), ApiError>>,
 {
-    let Some(key) = key else {
+    let Some(IdempotencyKey(key)) = key else {
         return op(None).await.map(|(status, text)| json_text(status, text));
     };
     let fingerprint = sha256_hex(format!("{request}\n{body}"));

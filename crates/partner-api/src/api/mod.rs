@@ -56,7 +56,7 @@ impl AppState {
 }
 
 pub fn router(state: AppState, sandbox: bool) -> Router {
-    let (router, openapi) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::root))
         .routes(routes!(health::v1_root))
         .routes(routes!(partner::partner_id))
@@ -72,6 +72,7 @@ pub fn router(state: AppState, sandbox: bool) -> Router {
         .routes(routes!(webhook_secret::get))
         .routes(routes!(webhook_secret::rotate))
         .split_for_parts();
+    openapi::add_shared_answers(&mut openapi);
     let emulator = sandbox.then(|| crate::d360::emulator::router(state.clone()));
     let router = match emulator {
         Some(emulator) => router.nest(crate::d360::emulator::MOUNT, emulator),

@@ -12,7 +12,7 @@ pub struct PartnerIdAnswer {
 
 /// Get Partner Id: checks the Partner ID of the authenticated API key.
 #[utoipa::path(get, path = "/v1/partner_id", tag = "partner", security(("APIKey" = [])),
-    responses((status = 200, body = PartnerIdAnswer), (status = 401, description = "Not authenticated")))]
+    responses((status = 200, body = PartnerIdAnswer)))]
 pub async fn partner_id(Partner(partner): Partner) -> axum::Json<PartnerIdAnswer> {
     axum::Json(PartnerIdAnswer {
         partner_id: partner.as_str().to_owned(),

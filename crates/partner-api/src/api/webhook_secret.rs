@@ -22,7 +22,7 @@ pub struct WebhookSecret {
 
 /// Get Webhook Secret (*extension*): the secret that signs this partner's events (Standard Webhooks).
 #[utoipa::path(get, path = "/v1/webhook_secret", tag = "events", security(("APIKey" = [])),
-    responses((status = 200, body = WebhookSecret), (status = 401, description = "Not authenticated")))]
+    responses((status = 200, body = WebhookSecret)))]
 pub async fn get(
     State(state): State<AppState>,
     Partner(partner): Partner,
@@ -38,7 +38,7 @@ pub async fn get(
 /// Rotate Webhook Secret (*extension*): a new secret signs events from now on; for 24 hours every
 /// event also carries a signature with the old one (`webhook-signature` lists both, space-separated).
 #[utoipa::path(post, path = "/v1/webhook_secret/rotate", tag = "events", security(("APIKey" = [])),
-    responses((status = 200, body = WebhookSecret), (status = 401, description = "Not authenticated")))]
+    responses((status = 200, body = WebhookSecret)))]
 pub async fn rotate(
     State(state): State<AppState>,
     Partner(partner): Partner,

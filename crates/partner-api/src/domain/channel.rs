@@ -1,6 +1,8 @@
 //! 360Dialog identifiers: the channel and its API key.
 
+use super::schema;
 use std::fmt;
+use utoipa::openapi::schema::{ObjectBuilder, Schema};
 
 /// A 360Dialog channel id: 1–64 letters, digits, `-` or `_` (real ids look like `ChAnElCH`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -29,6 +31,15 @@ impl ChannelId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// As a request field: absent or `null` is "none".
+    pub fn field_schema(description: &str) -> Schema {
+        schema::nullable(
+            schema::string(1, 64, "^[A-Za-z0-9_-]+$")
+                .description(Some(description))
+                .examples(["ChAnElCH"]),
+        )
+    }
 }
 
 impl fmt::Display for ChannelId {
@@ -54,6 +65,15 @@ impl D360ApiKey {
             return Err("Value error, an API key is printable ASCII without spaces".into());
         }
         Ok(Self(raw.to_owned()))
+    }
+
+    /// As a request field: absent or `null` is "none".
+    pub fn field_schema(description: &str) -> Schema {
+        schema::nullable(Self::value_schema(description))
+    }
+
+    pub fn value_schema(description: &str) -> ObjectBuilder {
+        schema::string(1, 256, "^[!-~]+$").description(Some(description))
     }
 
     pub fn expose(&self) -> &str {

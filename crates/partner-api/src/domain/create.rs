@@ -1,11 +1,16 @@
 //! The validated Create Instance request.
 
 use super::fields::{not_an_object, FieldIssue, FieldReader};
+use super::schema;
 use super::webhook::{parse_user_name, Configurator, WebhookHeaders, WebhookUrl};
-use super::{AddressPolicy, ChannelId, D360ApiKey, EmailAddress, SeatCount, Subdomain};
+use super::{
+    AddressPolicy, ChannelId, D360ApiKey, EmailAddress, SeatCount, Subdomain, DEFAULT_SEATS,
+};
 use instance_contract::first_users::{FirstUsers, FirstUsersError};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
 
 #[derive(Clone, Debug)]
 pub struct CreateInstance {
@@ -59,6 +64,73 @@ impl CreateInstance {
         })
     }
 }
+
+/// The request as the document shows it: the fields this parser reads, each described by the type
+/// that checks it. Unknown fields are ignored.
+impl utoipa::PartialSchema for CreateInstance {
+    fn schema() -> RefOr<Schema> {
+        let fields = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("Create Instance. Unknown fields are ignored."))
+            .property(
+                "channel_id",
+                ChannelId::field_schema(
+                    "Required if `d360_api_key` is absent. 360Dialog channel ID to connect; the \
+                     platform collects a new 360Dialog API Key for it (the previous key of the \
+                     channel stops working).",
+                ),
+            )
+            .property(
+                "d360_api_key",
+                D360ApiKey::field_schema(
+                    "Required if `channel_id` is absent. An existing 360Dialog API Key to deploy \
+                     with; with both, the key must belong to the channel.",
+                ),
+            )
+            .property(
+                "subdomain",
+                Subdomain::field_schema(
+                    "RFC 1035 label (1–63 letters, digits, hyphens; starts with a letter), \
+                     case-insensitive, unique, not one of the platform's own names. Blank: the \
+                     instance id is used.",
+                ),
+            )
+            .property(
+                "admin_email",
+                EmailAddress::admin_field_schema(
+                    "Admin user name; the activation e-mail goes here when the instance is ready.",
+                ),
+            )
+            .property(
+                "generate_activation",
+                schema::lax_boolean(
+                    "Return an `activation_url`, usable once the instance is ready.",
+                ),
+            )
+            .property("configurator", Configurator::field_schema())
+            .property(
+                "max_number_of_seats",
+                schema::defaulted(SeatCount::value_schema(), DEFAULT_SEATS),
+            );
+        let given = |field: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property(field, ObjectBuilder::new().schema_type(Type::String))
+                .required(field)
+        };
+        AllOfBuilder::new()
+            .item(fields)
+            .item(
+                AnyOfBuilder::new()
+                    .description(Some("`channel_id` or `d360_api_key`, or both"))
+                    .item(given("channel_id"))
+                    .item(given("d360_api_key")),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CreateInstance {}
 
 /// The instance names its admin and configurator from these; what it would refuse at its first
 /// start is refused here, by the same rule.

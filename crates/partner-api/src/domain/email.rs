@@ -1,7 +1,10 @@
 //! The admin user's e-mail address.
 
+use super::schema;
+use instance_contract::{alphanumeric_class, MAX_USERNAME_CHARS};
 use std::fmt;
 use std::str::FromStr;
+use utoipa::openapi::schema::{KnownFormat, Schema, SchemaFormat};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmailAddress(String);
@@ -24,6 +27,22 @@ impl EmailAddress {
             return Err("value is not a valid email address: longer than 254 characters".into());
         }
         Ok(Self(format!("{}@{domain}", parsed.local_part())))
+    }
+
+    /// As the admin's address, which is also their user name on the instance: an address of
+    /// user-name characters (a dot-atom before the `@`, a domain name with a dot after it), at
+    /// most 150 characters; absent or `null` is "none".
+    pub fn admin_field_schema(description: &str) -> Schema {
+        const LABEL: &str = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+        // A dot-atom of user-name characters: the `@` and the dots are the address's own.
+        let atom = format!("{}+", alphanumeric_class("+_-"));
+        let pattern = format!(r"^(?=[^@]{{1,64}}@){atom}(\.{atom})*@{LABEL}(\.{LABEL})+$");
+        schema::nullable(
+            schema::string(3, MAX_USERNAME_CHARS, &pattern)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+                .description(Some(description))
+                .examples(["user@example.com"]),
+        )
     }
 
     pub fn as_str(&self) -> &str {

@@ -9,11 +9,20 @@ use serde_json::{Map, Value};
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FieldIssue {
-    #[schema(value_type = Vec<Object>)]
+    /// Where: `body`, `query` or `header`, then field names and array or byte positions.
+    #[schema(schema_with = location_schema)]
     pub loc: Vec<Value>,
     pub msg: String,
     #[serde(rename = "type")]
     pub kind: String,
+}
+
+fn location_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+    let part = OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String))
+        .item(ObjectBuilder::new().schema_type(Type::Integer));
+    ArrayBuilder::new().items(part).build()
 }
 
 impl FieldIssue {

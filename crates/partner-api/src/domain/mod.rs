@@ -9,10 +9,12 @@ pub mod fields;
 mod ids;
 pub mod lifecycle;
 mod outbound;
+pub mod schema;
 mod seats;
 mod status;
 mod subdomain;
 mod timestamp;
+pub mod update;
 pub mod webhook;
 
 pub use channel::{ChannelId, D360ApiKey};
@@ -28,3 +30,4 @@ pub use seats::{SeatCount, DEFAULT_SEATS, MAX_SEATS};
 pub use status::InstanceStatus;
 pub use subdomain::{Subdomain, SubdomainError};
 pub use timestamp::Timestamp;
+pub use update::UpdateInstance;

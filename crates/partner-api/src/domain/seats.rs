@@ -1,5 +1,8 @@
 //! The limit of human users (admins and agents) on one instance.
 
+use super::schema;
+use utoipa::openapi::schema::Schema;
+
 pub const MAX_SEATS: i64 = instance_contract::seats::MAX_SEATS as i64;
 pub const DEFAULT_SEATS: i64 = instance_contract::seats::DEFAULT_SEATS as i64;
 
@@ -15,6 +18,19 @@ impl SeatCount {
             return Err(format!("Input should be less than or equal to {MAX_SEATS}"));
         }
         Ok(Self(value as u32))
+    }
+
+    /// As a request field: absent or `null` is the default.
+    pub fn field_schema() -> Schema {
+        schema::nullable(Self::value_schema())
+    }
+
+    pub fn value_schema() -> Schema {
+        schema::lax_integer(
+            1..=MAX_SEATS,
+            &format!("Most human users (admins and agents) at once: 1 to {MAX_SEATS}."),
+        )
+        .into()
     }
 
     pub fn get(self) -> u32 {

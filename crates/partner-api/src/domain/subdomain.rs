@@ -1,6 +1,8 @@
 //! The instance's DNS label under the base domain.
 
+use super::schema;
 use std::fmt;
+use utoipa::openapi::schema::Schema;
 
 /// Names that would collide with the platform's own hosts or mislead a user.
 const RESERVED: &[&str] = &[
@@ -79,6 +81,20 @@ impl Subdomain {
             return Err(SubdomainError::Reserved(label));
         }
         Ok(Some(Self(label)))
+    }
+
+    /// As a request field: absent, `null` or blank is "the instance id".
+    pub fn field_schema(description: &str) -> Schema {
+        let reserved: Vec<String> = RESERVED.iter().map(|r| schema::any_case(r)).collect();
+        let label = format!(
+            "^$|^(?!({})$)[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?$",
+            reserved.join("|")
+        );
+        schema::nullable(
+            schema::string(0, MAX_LEN, &label)
+                .description(Some(description))
+                .examples(["mycompany-test"]),
+        )
     }
 
     /// The label of an instance created without a subdomain: its own id, a valid RFC 1123 label.

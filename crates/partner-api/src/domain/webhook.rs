@@ -1,10 +1,15 @@
 //! Where and how the platform calls a partner back: the configurator of Create Instance.
 
 use super::outbound::AddressPolicy;
-use instance_contract::{UsernameError, MAX_USERNAME_CHARS};
+use super::schema;
+use instance_contract::first_users::ADMIN_WITHOUT_EMAIL;
+use instance_contract::{
+    alphanumeric_class, UsernameError, MAX_USERNAME_CHARS, USERNAME_PUNCTUATION,
+};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use url::{Host, Url};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 const MAX_URL_LEN: usize = 2048;
 const MAX_HEADERS: usize = 32;
@@ -64,6 +69,21 @@ impl WebhookUrl {
         Url::parse(raw).ok().map(Self)
     }
 
+    /// An http or https URL naming its host by a domain name; a host that is an address (or
+    /// `localhost`) must be one the operator allows, which the document cannot know.
+    fn field_schema() -> ObjectBuilder {
+        const LABEL: &str = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+        let pattern = format!(
+            "^[hH][tT][tT][pP][sS]?://{LABEL}(\\.{LABEL})*\\.[A-Za-z]{{2,63}}(:[1-9][0-9]{{0,3}})?(/[!-~]*)?$"
+        );
+        schema::string(1, MAX_URL_LEN, &pattern)
+            .description(Some(
+                "Absolute http or https URL that receives the asynchronous events. A loopback, \
+                 private or link-local address is refused unless the operator allows it.",
+            ))
+            .examples(["https://example.com/webhook"])
+    }
+
     pub fn as_url(&self) -> &Url {
         &self.0
     }
@@ -73,20 +93,21 @@ impl WebhookUrl {
     }
 }
 
-/// Headers about one connection (RFC 9110 §7.6.1), which a partner must not steer.
+/// Headers about one connection (RFC 9110 §7.6.1), which a partner must not steer, beside any
+/// `proxy-…` header.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "upgrade",
+    "te",
+    "transfer-encoding",
+    "expect",
+    "keep-alive",
+    "trailer",
+];
+
 fn is_hop_by_hop(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    [
-        "connection",
-        "upgrade",
-        "te",
-        "transfer-encoding",
-        "expect",
-        "keep-alive",
-        "trailer",
-    ]
-    .contains(&name.as_str())
-        || name.starts_with("proxy-")
+    HOP_BY_HOP.contains(&name.as_str()) || name.starts_with("proxy-")
 }
 
 /// Extra headers sent with every event, checked so they can be put on the wire as they are.
@@ -124,6 +145,39 @@ impl WebhookHeaders {
 
     pub const MAX_HEADERS: usize = MAX_HEADERS;
 
+    /// At most 32 headers, each a token name (not one the platform sets, not hop-by-hop) with a
+    /// value of at most 4096 characters and no control characters but tab.
+    fn field_schema() -> Schema {
+        let refused: Vec<String> = PROTECTED_HEADERS
+            .iter()
+            .chain(HOP_BY_HOP)
+            .map(|h| schema::any_case(h))
+            .collect();
+        let name = format!(
+            "^(?!({})$)(?![pP][rR][oO][xX][yY]-)[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
+            refused.join("|")
+        );
+        let value = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(MAX_HEADER_VALUE_LEN))
+            .pattern(Some("^[^\\x00-\\x08\\x0a-\\x1f\\x7f]*$"));
+        schema::nullable(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .max_properties(Some(MAX_HEADERS))
+                .property_names(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some(name)),
+                ))
+                .additional_properties(Some(value))
+                .description(Some(
+                    "Sent with every event (they cannot replace Content-Type, Host, Content-Length, \
+                     User-Agent, the signature headers or a hop-by-hop header).",
+                )),
+        )
+    }
+
     pub fn from_checked(pairs: BTreeMap<String, String>) -> Self {
         Self(pairs)
     }
@@ -159,11 +213,42 @@ pub fn parse_user_name(raw: &str) -> Result<UserName, String> {
     })
 }
 
+/// The Configurator User: a service account that receives the `token` event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Configurator {
     pub user_name: UserName,
     pub webhook_url: WebhookUrl,
     pub webhook_headers: WebhookHeaders,
+}
+
+impl Configurator {
+    /// As a request field: absent or `null` is "none"; given, it needs a user name and a URL. The
+    /// user name follows the instance's rule and differs from the admin's (`admin` when the
+    /// instance has no `admin_email`).
+    pub fn field_schema() -> Schema {
+        let user_name = schema::string(
+            1,
+            MAX_USERNAME_CHARS,
+            &format!(
+                "^(?!{}$){}+$",
+                schema::any_case(ADMIN_WITHOUT_EMAIL),
+                alphanumeric_class(USERNAME_PUNCTUATION)
+            ),
+        )
+        .examples(["service_account"]);
+        schema::nullable(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some(
+                    "The Configurator User: a service account that receives the `token` event.",
+                ))
+                .property("user_name", user_name)
+                .required("user_name")
+                .property("webhook_url", WebhookUrl::field_schema())
+                .required("webhook_url")
+                .property("webhook_headers", WebhookHeaders::field_schema()),
+        )
+    }
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ mod private_dockerd;
 mod process;
 mod processes;
 mod receiver;
+mod request_schemas;
 mod router_client_addr;
 mod router_edges;
 mod router_websocket;

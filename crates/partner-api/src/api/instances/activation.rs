@@ -3,7 +3,7 @@
 //! person. The old link stops working; with `admin_email` the e-mail is sent again.
 
 use crate::api::auth::Partner;
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, Detail};
 use crate::api::AppState;
 use crate::deploy::activation_link::{reissue as reissue_link, Reissue, EMAILS_PER_HOUR};
 use axum::extract::{Path, State};
@@ -20,11 +20,11 @@ pub struct ActivationLink {
 /// New activation link (extension): replaces the admin's unused activation code.
 #[utoipa::path(post, path = "/v1/instances/{id}/activation", tag = "instances", security(("APIKey" = [])),
     params(("id" = String, Path, description = "Instance id")),
-    responses((status = 200, body = ActivationLink), (status = 401, description = "Not authenticated"),
-        (status = 404, description = "Instance not found"),
-        (status = 409, description = "The instance is not ready, or its admin has already chosen a password"),
-        (status = 429, description = "Its admin was e-mailed 5 links in the last hour; `Retry-After` says when to ask again"),
-        (status = 503, description = "The instance did not answer; nothing changed")))]
+    responses((status = 200, body = ActivationLink),
+        (status = 404, body = Detail, description = "Instance not found"),
+        (status = 409, body = Detail, description = "The instance is not ready, or its admin has already chosen a password"),
+        (status = 429, body = Detail, headers(("Retry-After" = u64, description = "seconds")), description = "Its admin was e-mailed 5 links in the last hour; `Retry-After` says when to ask again"),
+        (status = 503, body = Detail, description = "The instance did not answer; nothing changed")))]
 pub async fn reissue(
     State(state): State<AppState>,
     Partner(partner): Partner,

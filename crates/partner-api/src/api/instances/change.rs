@@ -4,59 +4,27 @@
 use super::object::InstanceObject;
 use crate::api::auth::Partner;
 use crate::api::body::JsonBody;
-use crate::api::error::ApiError;
-use crate::api::{idempotency, AppState};
-use crate::domain::create::seats;
-use crate::domain::fields::{not_an_object, FieldReader};
+use crate::api::error::{ApiError, Detail, ValidationErrors};
+use crate::api::idempotency::{self, IdempotencyKey};
+use crate::api::AppState;
 use crate::domain::lifecycle::{accepted_in, Operation};
-use crate::domain::{D360ApiKey, FieldIssue, InstanceStatus, SeatCount};
+use crate::domain::{InstanceStatus, UpdateInstance};
 use crate::store::lifecycle::{self, ChangeRefused};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
-use utoipa::ToSchema;
-
-/// The changes a PATCH may ask for; at least one.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct UpdateInstanceBody {
-    /// A new 360Dialog API key; its phone number is checked again (701 if another instance holds it).
-    d360_api_key: Option<String>,
-    #[schema(minimum = 1, maximum = 1000)]
-    max_number_of_seats: Option<i64>,
-}
-
-fn parse_update(body: &Value) -> Result<(Option<D360ApiKey>, Option<SeatCount>), Vec<FieldIssue>> {
-    let Some(obj) = body.as_object() else {
-        return Err(not_an_object());
-    };
-    let mut r = FieldReader::default();
-    let key = r.parsed(obj, &["d360_api_key"], D360ApiKey::parse);
-    let seats = seats(&mut r, obj, &["max_number_of_seats"]);
-    let asked = ["d360_api_key", "max_number_of_seats"]
-        .iter()
-        .any(|f| obj.get(*f).is_some_and(|v| !v.is_null()));
-    if !asked {
-        r.push(
-            &[],
-            "Value error, give d360_api_key and/or max_number_of_seats",
-            "value_error",
-        );
-    }
-    r.finish((key, seats))
-}
 
 /// Update Instance (extension): replaces the 360Dialog key and/or the seat limit of the running
 /// instance, asynchronously (`updating`, then `ready`). A `failed` instance is deployed again with
 /// the change, and then receives its `token` event.
 #[utoipa::path(patch, path = "/v1/instances/{id}", tag = "instances", security(("APIKey" = [])),
     params(("id" = String, Path, description = "Instance id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first answer")),
-    request_body = UpdateInstanceBody,
-    responses((status = 202, body = InstanceObject), (status = 401, description = "Not authenticated"),
-        (status = 404, description = "Instance not found"), (status = 409, description = "The instance is deploying, updating, deleting or deleted: only a ready or failed one accepts an update"),
-        (status = 422, description = "Invalid input")))]
+        IdempotencyKey),
+    request_body = UpdateInstance,
+    responses((status = 202, body = InstanceObject),
+        (status = 404, body = Detail, description = "Instance not found"), (status = 409, body = Detail, description = "The instance is deploying, updating, deleting or deleted: only a ready or failed one accepts an update"),
+        (status = 422, body = ValidationErrors, description = "Invalid input")))]
 pub async fn update(
     State(state): State<AppState>,
     Partner(partner): Partner,
@@ -66,7 +34,10 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let key = idempotency::key_of(&headers)?;
     let id = super::instance_id(&raw_id)?;
-    let (d360_api_key, seats) = parse_update(&body).map_err(ApiError::Validation)?;
+    let UpdateInstance {
+        d360_api_key,
+        max_number_of_seats: seats,
+    } = UpdateInstance::parse(&body).map_err(ApiError::Validation)?;
     let request = format!("PATCH /v1/instances/{id}");
     idempotency::once(&state, &partner, key, &request, &body, async {
         let instance =
@@ -103,9 +74,9 @@ fn refused(status: InstanceStatus, op: Operation) -> ApiError {
 /// phone number are free for a new instance at once. Deleting again changes nothing.
 #[utoipa::path(delete, path = "/v1/instances/{id}", tag = "instances", security(("APIKey" = [])),
     params(("id" = String, Path, description = "Instance id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first answer")),
-    responses((status = 202, body = InstanceObject), (status = 401, description = "Not authenticated"),
-        (status = 404, description = "Instance not found")))]
+        IdempotencyKey),
+    responses((status = 202, body = InstanceObject),
+        (status = 404, body = Detail, description = "Instance not found")))]
 pub async fn delete(
     State(state): State<AppState>,
     Partner(partner): Partner,
@@ -125,20 +96,4 @@ pub async fn delete(
         Ok((StatusCode::ACCEPTED, object))
     })
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn an_update_must_ask_for_something_valid() {
-        assert!(parse_update(&json!({"max_number_of_seats": 3})).is_ok());
-        assert!(parse_update(&json!({"d360_api_key": "k3y"})).is_ok());
-        assert!(parse_update(&json!({})).is_err());
-        assert!(parse_update(&json!({"other": 1})).is_err());
-        assert!(parse_update(&json!({"max_number_of_seats": 0})).is_err());
-        assert!(parse_update(&json!([])).is_err());
-    }
 }

@@ -2,8 +2,9 @@
 
 use crate::api::auth::Partner;
 use crate::api::body::JsonBody;
-use crate::api::error::ApiError;
-use crate::api::{idempotency, AppState};
+use crate::api::error::{ApiError, ValidationErrors};
+use crate::api::idempotency::{self, IdempotencyKey};
+use crate::api::AppState;
 use crate::domain::{CreateInstance, FieldIssue, InstanceId, PartnerId, Subdomain};
 use crate::public_urls::PublicUrls;
 use crate::store::idempotency::{Claimed, Record};
@@ -14,46 +15,6 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
-
-/// The request of Create Instance, as documented. Unknown fields are ignored.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct CreateInstanceBody {
-    /// Required if `d360_api_key` is absent. 360Dialog channel ID to connect; the platform collects a
-    /// new 360Dialog API Key for it (the previous key of the channel stops working).
-    #[schema(example = "ChAnElCH", max_length = 64)]
-    channel_id: Option<String>,
-    /// Required if `channel_id` is absent. An existing 360Dialog API Key to deploy with; with both,
-    /// the key must belong to the channel.
-    d360_api_key: Option<String>,
-    /// RFC 1035 label (1–63 letters, digits, hyphens; starts with a letter), case-insensitive,
-    /// unique. Blank: the instance id is used.
-    #[schema(example = "mycompany-test", max_length = 63)]
-    subdomain: Option<String>,
-    /// Admin user name; the activation e-mail goes here when the instance is ready.
-    #[schema(example = "user@example.com")]
-    admin_email: Option<String>,
-    /// Return an `activation_url`, usable once the instance is ready.
-    #[schema(default = false)]
-    generate_activation: Option<bool>,
-    configurator: Option<ConfiguratorBody>,
-    /// Most human users (admins and agents) at once: 1 to 1000.
-    #[schema(default = 5, minimum = 1, maximum = 1000)]
-    max_number_of_seats: Option<i64>,
-}
-
-/// The Configurator User: a service account that receives the `token` event.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ConfiguratorBody {
-    #[schema(example = "service_account")]
-    user_name: String,
-    /// Absolute http or https URL that receives the asynchronous events.
-    #[schema(example = "https://example.com/webhook")]
-    webhook_url: String,
-    /// Sent with every event (they cannot replace Content-Type, Host, Content-Length or the signature headers).
-    webhook_headers: Option<std::collections::BTreeMap<String, String>>,
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct CreatedInstance {
@@ -95,14 +56,11 @@ impl CreatedInstance {
 /// Create Instance: stores the instance and its deployment, then answers at once; the deployment
 /// runs in the background and ends with the `token` (or `errors`) event.
 #[utoipa::path(post, path = "/v1/instances", tag = "instances", security(("APIKey" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "extension: a retry with the same key returns the first answer instead of a second instance")),
-    request_body = CreateInstanceBody,
+    params(IdempotencyKey),
+    request_body = CreateInstance,
     responses(
         (status = 200, body = CreatedInstance),
-        (status = 401, description = "Not authenticated"),
-        (status = 409, description = "A request with the same Idempotency-Key is still running"),
-        (status = 413, description = "Body over 64 KiB"),
-        (status = 422, description = "Invalid input, every problem listed; or subdomain already in use"),
+        (status = 422, body = ValidationErrors, description = "Invalid input, every problem listed; or subdomain already in use"),
     ))]
 pub async fn create(
     State(state): State<AppState>,
