@@ -97,3 +97,65 @@ async fn an_instance_on_swarm_is_one_labelled_replica_reached_without_publishing
     assert!(containers_of(&id).is_empty(), "no task container is left");
     app.stop().await;
 }
+
+/// The service's replica count, and how many task containers are running.
+fn replicas_and_running(name: &str, id: &str) -> (u64, usize) {
+    let replicas = service(name)["Spec"]["Mode"]["Replicated"]["Replicas"]
+        .as_u64()
+        .unwrap();
+    let running = docker(&[
+        "ps",
+        "-q",
+        "--filter",
+        &format!("label=io.partner-api.instance={id}"),
+    ])
+    .unwrap_or_default()
+    .lines()
+    .count();
+    (replicas, running)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_instance_on_swarm_scales_to_nothing_keeps_its_volume_and_wakes_on_a_request() {
+    let Some(()) = engine::available() else {
+        return;
+    };
+    let _swarm = SingleNodeSwarm::init().await;
+    let cleanup = Cleanup::default();
+    let app = TestApp::spawn_with(Backend::Sqlite, |args| {
+        args.driver = DriverKind::Swarm;
+        args.container_image = IMAGE.to_owned();
+        args.instance_idle_seconds = 1;
+    })
+    .await;
+    let id = create_ready(
+        &app,
+        &cleanup,
+        json!({"channel_id": "SwarmCH3", "subdomain": "swarm-sleep"}),
+    )
+    .await;
+    let name = format!("inbox-{id}");
+
+    let deadline = Instant::now() + std::time::Duration::from_secs(30);
+    while replicas_and_running(&name, &id) != (0, 0) {
+        assert!(
+            Instant::now() < deadline,
+            "the idle service never scaled to nothing"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let (_, instance) = crate::support::json(
+        app.get(&format!("/v1/instances/{id}"), crate::support::SANDBOX_KEY)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (instance["status"].clone(), instance["awake"].clone()),
+        (json!("ready"), json!(false))
+    );
+    assert!(volume_exists(&id), "asleep, its data stays");
+
+    let health = app.via_router("swarm-sleep", "/api/v1/status/health").await;
+    assert_eq!(health.status(), 200, "the first request wakes it");
+    app.stop().await;
+}
