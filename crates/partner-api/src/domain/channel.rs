@@ -73,7 +73,9 @@ impl D360ApiKey {
     }
 
     pub fn value_schema(description: &str) -> ObjectBuilder {
-        schema::string(1, 256, "^[!-~]+$").description(Some(description))
+        schema::string(1, 256, "^[!-~]+$")
+            .description(Some(description))
+            .examples(["sandbox-key-of-ChAnElCH"])
     }
 
     pub fn expose(&self) -> &str {

@@ -171,6 +171,7 @@ impl WebhookHeaders {
                         .pattern(Some(name)),
                 ))
                 .additional_properties(Some(value))
+                .examples([serde_json::json!({"X-Api-Token": "partner-secret"})])
                 .description(Some(
                     "Sent with every event (they cannot replace Content-Type, Host, Content-Length, \
                      User-Agent, the signature headers or a hop-by-hop header).",
