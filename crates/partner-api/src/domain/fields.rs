@@ -43,6 +43,10 @@ pub fn body_loc(path: &[&str]) -> Vec<Value> {
         .collect()
 }
 
+/// The strings pydantic's lax mode reads as booleans, in any case.
+pub const TRUE_WORDS: [&str; 6] = ["true", "1", "yes", "on", "t", "y"];
+pub const FALSE_WORDS: [&str; 6] = ["false", "0", "no", "off", "f", "n"];
+
 #[derive(Default)]
 pub struct FieldReader {
     issues: Vec<FieldIssue>,
@@ -104,11 +108,16 @@ impl FieldReader {
                 Some(1) => Some(true),
                 _ => None,
             },
-            Value::String(s) => match s.to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "on" | "t" | "y" => Some(true),
-                "false" | "0" | "no" | "off" | "f" | "n" => Some(false),
-                _ => None,
-            },
+            Value::String(s) => {
+                let word = s.to_ascii_lowercase();
+                if TRUE_WORDS.contains(&word.as_str()) {
+                    Some(true)
+                } else if FALSE_WORDS.contains(&word.as_str()) {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
             _ => None,
         };
         if parsed.is_none() {

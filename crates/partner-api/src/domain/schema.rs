@@ -3,6 +3,7 @@
 //! `null` wherever absent is allowed, and the lenient forms the parsers take (pydantic's lax mode:
 //! `"5"` for 5, `"yes"` for true).
 
+use super::fields::{FALSE_WORDS, TRUE_WORDS};
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 
@@ -51,10 +52,11 @@ pub fn lax_integer(range: std::ops::RangeInclusive<i64>, description: &str) -> O
 
 /// `true`/`false`, `1`/`0`, or one of pydantic's words for them in any case.
 pub fn lax_boolean(description: &str) -> Schema {
-    let words = [
-        "true", "1", "yes", "on", "t", "y", "false", "0", "no", "off", "f", "n",
-    ];
-    let any_case: Vec<String> = words.iter().map(|w| any_case(w)).collect();
+    let any_case: Vec<String> = TRUE_WORDS
+        .iter()
+        .chain(&FALSE_WORDS)
+        .map(|w| any_case(w))
+        .collect();
     OneOfBuilder::new()
         .description(Some(description))
         .default(Some(false.into()))
