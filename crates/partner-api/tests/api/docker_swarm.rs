@@ -4,9 +4,19 @@
 use crate::docker_driver::{answers_within, create_ready, delete};
 use crate::engine::{self, containers_of, docker, volume_exists, Cleanup, SingleNodeSwarm, IMAGE};
 use crate::support::{Backend, TestApp};
-use partner_api::config::DriverKind;
+use partner_api::config::{DriverKind, ServeArgs};
 use serde_json::{json, Value};
 use std::time::Instant;
+
+/// The service on the swarm driver with the test image, configured further by `configure`.
+async fn swarm_app(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
+    TestApp::spawn_with(Backend::Sqlite, |args| {
+        args.driver = DriverKind::Swarm;
+        args.container_image = IMAGE.to_owned();
+        configure(args);
+    })
+    .await
+}
 
 fn service(name: &str) -> Value {
     let raw = docker(&["service", "inspect", "--format", "{{json .}}", name])
@@ -22,11 +32,7 @@ async fn an_instance_on_swarm_is_one_labelled_replica_reached_without_publishing
     };
     let _swarm = SingleNodeSwarm::init().await;
     let cleanup = Cleanup::default();
-    let app = TestApp::spawn_with(Backend::Sqlite, |args| {
-        args.driver = DriverKind::Swarm;
-        args.container_image = IMAGE.to_owned();
-    })
-    .await;
+    let app = swarm_app(|_| {}).await;
     let id = create_ready(
         &app,
         &cleanup,
@@ -103,15 +109,13 @@ fn replicas_and_running(name: &str, id: &str) -> (u64, usize) {
     let replicas = service(name)["Spec"]["Mode"]["Replicated"]["Replicas"]
         .as_u64()
         .unwrap();
-    let running = docker(&[
+    let running = engine::ids(&[
         "ps",
         "-q",
         "--filter",
         &format!("label=io.partner-api.instance={id}"),
     ])
-    .unwrap_or_default()
-    .lines()
-    .count();
+    .len();
     (replicas, running)
 }
 
@@ -122,12 +126,7 @@ async fn an_idle_instance_on_swarm_scales_to_nothing_keeps_its_volume_and_wakes_
     };
     let _swarm = SingleNodeSwarm::init().await;
     let cleanup = Cleanup::default();
-    let app = TestApp::spawn_with(Backend::Sqlite, |args| {
-        args.driver = DriverKind::Swarm;
-        args.container_image = IMAGE.to_owned();
-        args.instance_idle_seconds = 1;
-    })
-    .await;
+    let app = swarm_app(|args| args.instance_idle_seconds = 1).await;
     let id = create_ready(
         &app,
         &cleanup,
