@@ -2,6 +2,7 @@
 
 use crate::delivery::mail::SmtpUrl;
 use crate::delivery::schedule::{parse_seconds, RetrySchedule};
+use crate::deploy::driver::SwarmReach;
 use clap::{ArgAction, Args, ValueEnum};
 use instance_contract::bootstrap::FrontEndBootstrap;
 use instance_contract::origin::AllowedOrigin;
@@ -113,6 +114,11 @@ pub struct ServeArgs {
         default_value = "partner-api-instances"
     )]
     pub swarm_network: String,
+    /// How the control plane reaches instance services (swarm driver): `gateway` through this
+    /// node's `docker_gwbridge` (running on a manager's host: one node), `overlay` by service name
+    /// over `--swarm-network` (running as a service on that network: `deploy/stack.yml`).
+    #[arg(long, env = "PARTNER_API_SWARM_REACH", value_enum, default_value_t = SwarmReach::Gateway)]
+    pub swarm_reach: SwarmReach,
     /// The `inbox` binary the process driver runs. Default: `inbox` next to this executable.
     #[arg(long, env = "PARTNER_API_INBOX_BIN")]
     pub inbox_bin: Option<PathBuf>,

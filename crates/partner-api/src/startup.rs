@@ -50,7 +50,12 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
         DriverKind::Process => Arc::new(ProcessDriver::new(args.inbox_bin()?, &storage.data_dir)?),
         DriverKind::Docker => Arc::new(DockerDriver::connect(args.engine_settings()).await?),
         DriverKind::Swarm => Arc::new(
-            SwarmDriver::connect(args.engine_settings(), args.swarm_network.clone()).await?,
+            SwarmDriver::connect(
+                args.engine_settings(),
+                args.swarm_network.clone(),
+                args.swarm_reach,
+            )
+            .await?,
         ),
     };
     let d360 = D360Client::new(std::time::Duration::from_secs(args.d360_timeout_seconds));

@@ -1,6 +1,6 @@
 //! Making an instance run on the driver from what the database says about it.
 
-use super::driver::{DriverError, Endpoint};
+use super::driver::{DriverError, Endpoint, Placement};
 use super::inputs::Inputs;
 use super::spec;
 use super::step::Step;
@@ -29,41 +29,58 @@ async fn running_or_started(
     instance: &Instance,
     inputs: Option<&Inputs>,
 ) -> Result<Endpoint, Step> {
-    let running = ctx
-        .driver
-        .endpoint(&instance.id)
-        .await
-        .map_err(|e| step_of(instance, e))?;
-    let endpoint = match (running, inputs) {
-        (Some(endpoint), _) => endpoint,
+    let running = ctx.driver.endpoint(&instance.id).await;
+    let running = recorded(ctx, instance, running).await?;
+    let placement = match (running, inputs) {
+        (Some(placement), _) => placement,
         (None, Some(inputs)) => start(ctx, instance, inputs).await?,
         (None, None) => start(ctx, instance, &Inputs::load(ctx, instance).await?).await?,
     };
-    record_endpoint(ctx, instance, &endpoint).await?;
-    Ok(endpoint)
+    Ok(placement.endpoint)
 }
 
 /// Gives the driver the current spec even when the instance runs, so the settings this process
 /// started with (the front-end's) reach it: the driver replaces what was made with others.
 pub async fn ensure_current(ctx: &Deployer, instance: &Instance) -> Result<Endpoint, Step> {
     let inputs = Inputs::load(ctx, instance).await?;
-    let endpoint = start(ctx, instance, &inputs).await?;
-    record_endpoint(ctx, instance, &endpoint).await?;
-    Ok(endpoint)
+    Ok(start(ctx, instance, &inputs).await?.endpoint)
 }
 
-async fn record_endpoint(
+/// Records what the driver answered: where the instance runs, or that its machine is
+/// unreachable (the router then answers at once that it is, and the instance object says why).
+async fn recorded<T: Into<Option<Placement>> + Clone>(
     ctx: &Deployer,
     instance: &Instance,
-    endpoint: &Endpoint,
-) -> anyhow::Result<()> {
-    if instance.endpoint.as_deref() != Some(endpoint.as_str()) {
-        deployments::set_endpoint(&ctx.db, &instance.id, Some(endpoint.as_str())).await?;
+    answer: Result<T, DriverError>,
+) -> Result<T, Step> {
+    match answer {
+        Ok(found) => {
+            if let Some(placement) = found.clone().into() {
+                let changed = instance.endpoint.as_deref() != Some(placement.endpoint.as_str())
+                    || instance.node != placement.node
+                    || instance.unavailable.is_some();
+                if changed {
+                    let node = placement.node.as_deref();
+                    deployments::set_placement(&ctx.db, &instance.id, &placement.endpoint, node)
+                        .await?;
+                }
+            }
+            Ok(found)
+        }
+        Err(DriverError::MachineUnreachable(why)) => {
+            if instance.unavailable.as_deref() != Some(why.as_str()) {
+                deployments::set_unavailable(&ctx.db, &instance.id, &why).await?;
+            }
+            Err(Step::Retry(anyhow::anyhow!(
+                "{} cannot be reached: {why}",
+                instance.id
+            )))
+        }
+        Err(e) => Err(step_of(instance, e)),
     }
-    Ok(())
 }
 
-async fn start(ctx: &Deployer, instance: &Instance, inputs: &Inputs) -> Result<Endpoint, Step> {
+async fn start(ctx: &Deployer, instance: &Instance, inputs: &Inputs) -> Result<Placement, Step> {
     let spec = spec::build(
         ctx,
         instance,
@@ -71,10 +88,8 @@ async fn start(ctx: &Deployer, instance: &Instance, inputs: &Inputs) -> Result<E
         inputs.messaging_url(),
         &inputs.tokens(),
     );
-    ctx.driver
-        .ensure(&spec)
-        .await
-        .map_err(|e| step_of(instance, e))
+    let started = ctx.driver.ensure(&spec).await;
+    recorded(ctx, instance, started).await
 }
 
 /// A driver that needs the operator (a missing image) ends the deployment; anything else is retried.

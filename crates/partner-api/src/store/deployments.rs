@@ -120,6 +120,36 @@ pub async fn secrets_with_tokens(
     Ok((stored, platform))
 }
 
+/// Where the instance runs now (its endpoint, and its node on a driver that has several), reachable.
+pub async fn set_placement(
+    db: &Db,
+    id: &InstanceId,
+    endpoint: &str,
+    node: Option<&str>,
+) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE instances SET endpoint = $2, node = COALESCE($3, node), unavailable = NULL WHERE id = $1")
+        .bind(id.as_str())
+        .bind(endpoint)
+        .bind(node)
+        .execute(tx.conn())
+        .await?;
+    tx.signal(Signal::Instance(id.clone()));
+    tx.commit().await
+}
+
+/// Why the instance cannot be reached now; cleared by the next [`set_placement`].
+pub async fn set_unavailable(db: &Db, id: &InstanceId, why: &str) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE instances SET unavailable = $2 WHERE id = $1")
+        .bind(id.as_str())
+        .bind(why)
+        .execute(tx.conn())
+        .await?;
+    tx.signal(Signal::Instance(id.clone()));
+    tx.commit().await
+}
+
 pub async fn set_endpoint(db: &Db, id: &InstanceId, endpoint: Option<&str>) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE instances SET endpoint = $2 WHERE id = $1")

@@ -32,6 +32,10 @@ pub struct Instance {
     /// Since when 360Dialog rejects the stored key (the periodic key check found it).
     pub d360_key_rejected_at: Option<Timestamp>,
     pub endpoint: Option<String>,
+    /// The Swarm node it runs on (swarm driver).
+    pub node: Option<String>,
+    /// Why the router cannot reach it now (its node is down); `None` while it can.
+    pub unavailable: Option<String>,
     /// The activation code, sealed: opened only to show a requested `activation_url`.
     pub activation_code_sealed: String,
     /// When the current activation code was issued: the create, or the last fresh link.
@@ -65,7 +69,7 @@ pub enum InsertError {
 }
 
 const COLUMNS: &str = "id, partner_id, subdomain, status, channel_id, d360_api_key_hint, phone_number, admin_email, \
-    generate_activation, configurator_user_name, webhook_url, webhook_headers, max_number_of_seats, errors, endpoint, \
+    generate_activation, configurator_user_name, webhook_url, webhook_headers, max_number_of_seats, errors, endpoint, node, unavailable, \
     activation_code_sealed, activation_issued_at, created_at, updated_at, ready_at, deleted_at, d360_key_rejected_at";
 
 fn from_row(row: &AnyRow) -> anyhow::Result<Instance> {
@@ -100,6 +104,8 @@ fn from_row(row: &AnyRow) -> anyhow::Result<Instance> {
         errors,
         d360_key_rejected_at,
         endpoint: row.try_get("endpoint")?,
+        node: row.try_get("node")?,
+        unavailable: row.try_get("unavailable")?,
         activation_code_sealed: row.try_get("activation_code_sealed")?,
         activation_issued_at: Timestamp::from_millis(
             opt_i64(row, "activation_issued_at").unwrap_or(row.try_get("created_at")?),
@@ -229,6 +235,26 @@ pub async fn count_by_status(db: &Db) -> anyhow::Result<Vec<(InstanceStatus, i64
     Ok(counts)
 }
 
+/// Instances that should run, counted by the node they are on (`None`: a driver without nodes)
+/// and whether they can be reached.
+pub async fn count_by_node(db: &Db) -> anyhow::Result<Vec<(Option<String>, bool, i64)>> {
+    let rows = sqlx::query(
+        "SELECT node, unavailable IS NULL AS reachable, COUNT(*) AS n FROM instances \
+         WHERE status IN ('ready', 'updating') GROUP BY node, unavailable IS NULL",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let reachable = match row.try_get::<bool, _>("reachable") {
+                Ok(b) => b,
+                Err(_) => row.try_get::<i64, _>("reachable")? != 0,
+            };
+            Ok((row.try_get("node")?, reachable, row.try_get("n")?))
+        })
+        .collect()
+}
+
 /// Create Instance's one transaction: the instance, the job that deploys it and the answer kept
 /// for the request's `Idempotency-Key`, so a retry finds either all three or none.
 pub async fn create_with_deployment(
@@ -267,21 +293,30 @@ pub async fn with_statuses(db: &Db, statuses: &[InstanceStatus]) -> anyhow::Resu
         .collect()
 }
 
-/// Where the router sends a subdomain: the instance, its status and its endpoint.
-pub async fn route(
-    db: &Db,
-    subdomain: &str,
-) -> anyhow::Result<Option<(InstanceId, InstanceStatus, Option<String>)>> {
-    let row = sqlx::query("SELECT id, status, endpoint FROM instances WHERE subdomain = $1 AND status NOT IN ('deleting', 'deleted')")
+/// Where the router sends a subdomain.
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub id: InstanceId,
+    pub status: InstanceStatus,
+    /// `None` for a ready instance: it sleeps.
+    pub endpoint: Option<String>,
+    /// Why it cannot be reached now, if it cannot.
+    pub unavailable: Option<String>,
+}
+
+pub async fn route(db: &Db, subdomain: &str) -> anyhow::Result<Option<Route>> {
+    let row = sqlx::query("SELECT id, status, endpoint, unavailable FROM instances WHERE subdomain = $1 AND status NOT IN ('deleting', 'deleted')")
         .bind(subdomain)
         .fetch_optional(db.pool())
         .await?;
     let Some(row) = row else { return Ok(None) };
     let id: String = row.try_get("id")?;
     let status: String = row.try_get("status")?;
-    Ok(Some((
-        InstanceId::parse(&id).with_context(|| format!("stored instance id {id:?}"))?,
-        InstanceStatus::parse(&status).with_context(|| format!("stored status {status:?}"))?,
-        row.try_get("endpoint")?,
-    )))
+    Ok(Some(Route {
+        id: InstanceId::parse(&id).with_context(|| format!("stored instance id {id:?}"))?,
+        status: InstanceStatus::parse(&status)
+            .with_context(|| format!("stored status {status:?}"))?,
+        endpoint: row.try_get("endpoint")?,
+        unavailable: row.try_get("unavailable")?,
+    }))
 }

@@ -130,7 +130,7 @@ async fn two_replicas_ensuring_one_instance_at_once_make_one_container_and_stop_
         let (a, b) = tokio::join!(first.ensure(&spec), second.ensure(&spec));
         let (a, b) = (a.unwrap(), b.unwrap());
         assert_eq!(a, b, "both see the same container");
-        assert!(a.starts_with("127.0.0.1:"), "{a}");
+        assert!(a.endpoint.starts_with("127.0.0.1:"), "{a:?}");
         assert_eq!(containers_of(id.as_str()).len(), 1, "one container");
         assert!(first.list().await.unwrap().contains(&id));
 
@@ -142,6 +142,7 @@ async fn two_replicas_ensuring_one_instance_at_once_make_one_container_and_stop_
                 .ensure(&spec)
                 .await
                 .unwrap()
+                .endpoint
                 .starts_with("127.0.0.1:"),
             "starts again"
         );

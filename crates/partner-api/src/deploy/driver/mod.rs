@@ -10,7 +10,7 @@ mod swarm;
 pub use docker::DockerDriver;
 pub use engine::EngineSettings;
 pub use process::ProcessDriver;
-pub use swarm::SwarmDriver;
+pub use swarm::{mark_node_image, node_image_label, SwarmDriver, SwarmReach};
 
 use crate::domain::InstanceId;
 use instance_contract::bootstrap::Bootstrap;
@@ -27,6 +27,24 @@ pub struct InstanceSpec {
 /// `host:port` where the instance's HTTP server answers, as seen from the control plane.
 pub type Endpoint = String;
 
+/// Where a running instance is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    pub endpoint: Endpoint,
+    /// The machine it runs on, for a driver that spans several (a Swarm node's name).
+    pub node: Option<String>,
+}
+
+/// On the one machine of a driver that has no others.
+impl From<Endpoint> for Placement {
+    fn from(endpoint: Endpoint) -> Self {
+        Self {
+            endpoint,
+            node: None,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
     #[error("the instance could not be started: {0}")]
@@ -35,6 +53,10 @@ pub enum DriverError {
     /// deployment fails at once with this message.
     #[error("{0}")]
     NeedsOperator(String),
+    /// The machine the instance is bound to cannot be reached (a Swarm node that is down); it
+    /// serves again, without anyone's help, when the machine is back.
+    #[error("{0}")]
+    MachineUnreachable(String),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -45,10 +67,10 @@ pub trait Driver: Send + Sync {
 
     /// Makes the instance run with this spec and answers where; an instance already running is
     /// left as it is.
-    async fn ensure(&self, spec: &InstanceSpec) -> Result<Endpoint, DriverError>;
+    async fn ensure(&self, spec: &InstanceSpec) -> Result<Placement, DriverError>;
 
     /// Where the instance runs, if it does.
-    async fn endpoint(&self, id: &InstanceId) -> Result<Option<Endpoint>, DriverError>;
+    async fn endpoint(&self, id: &InstanceId) -> Result<Option<Placement>, DriverError>;
 
     /// Stops the instance and keeps its data.
     async fn stop(&self, id: &InstanceId) -> Result<(), DriverError>;

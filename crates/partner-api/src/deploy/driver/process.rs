@@ -3,7 +3,7 @@
 //! (`--exit-with-parent`), so a `kill -9` leaves nothing behind and the reconciler starts them
 //! again on the next start.
 
-use super::{Driver, DriverError, Endpoint, InstanceSpec};
+use super::{Driver, DriverError, Endpoint, InstanceSpec, Placement};
 use crate::crypto::write_private_file;
 use crate::domain::InstanceId;
 use anyhow::Context;
@@ -222,17 +222,17 @@ impl Driver for ProcessDriver {
         "process"
     }
 
-    async fn ensure(&self, spec: &InstanceSpec) -> Result<Endpoint, DriverError> {
+    async fn ensure(&self, spec: &InstanceSpec) -> Result<Placement, DriverError> {
         let lock = self.lock_for(&spec.id);
         let _guard = lock.lock().await;
         if let Some(endpoint) = self.current(&spec.id) {
-            return Ok(endpoint);
+            return Ok(endpoint.into());
         }
-        self.start(spec).await
+        self.start(spec).await.map(Placement::from)
     }
 
-    async fn endpoint(&self, id: &InstanceId) -> Result<Option<Endpoint>, DriverError> {
-        Ok(self.current(id))
+    async fn endpoint(&self, id: &InstanceId) -> Result<Option<Placement>, DriverError> {
+        Ok(self.current(id).map(Placement::from))
     }
 
     async fn stop(&self, id: &InstanceId) -> Result<(), DriverError> {

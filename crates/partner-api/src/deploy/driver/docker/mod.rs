@@ -7,7 +7,7 @@ mod container;
 use super::engine::{
     self, engine_error, is_conflict, is_not_found, is_not_modified, volume, Engine, EngineSettings,
 };
-use super::{Driver, DriverError, Endpoint, InstanceSpec};
+use super::{Driver, DriverError, InstanceSpec, Placement};
 use crate::domain::InstanceId;
 use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum as State};
 use bollard::query_parameters::{
@@ -101,7 +101,7 @@ impl Driver for DockerDriver {
         "docker"
     }
 
-    async fn ensure(&self, spec: &InstanceSpec) -> Result<Endpoint, DriverError> {
+    async fn ensure(&self, spec: &InstanceSpec) -> Result<Placement, DriverError> {
         let deadline = Instant::now() + ENSURE_TIMEOUT;
         let mut last_state = None;
         let mut pause = Duration::from_millis(50);
@@ -124,7 +124,7 @@ impl Driver for DockerDriver {
                     match state {
                         Some(State::RUNNING) => {
                             if let Some(endpoint) = container::endpoint(&container) {
-                                return Ok(endpoint);
+                                return Ok(endpoint.into());
                             }
                         }
                         Some(State::CREATED | State::EXITED) => self.start(spec).await?,
@@ -157,10 +157,13 @@ impl Driver for DockerDriver {
         }
     }
 
-    async fn endpoint(&self, id: &InstanceId) -> Result<Option<Endpoint>, DriverError> {
+    async fn endpoint(&self, id: &InstanceId) -> Result<Option<Placement>, DriverError> {
         Ok(self.ours(id).await?.and_then(|c| {
             let running = c.state.as_ref().and_then(|s| s.running) == Some(true);
-            running.then(|| container::endpoint(&c)).flatten()
+            running
+                .then(|| container::endpoint(&c))
+                .flatten()
+                .map(Placement::from)
         }))
     }
 

@@ -9,16 +9,27 @@ pub fn host() -> String {
     std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_owned())
 }
 
-/// Connects and agrees on an API version the engine speaks (20.10 speaks 1.41).
+/// Connects to the engine at [`host`].
 pub async fn connect() -> anyhow::Result<Docker> {
-    let docker = Docker::connect_with_defaults()
-        .map_err(|e| anyhow::anyhow!("cannot use Docker at {}: {e}", host()))?;
-    docker.negotiate_version().await.map_err(|e| {
-        anyhow::anyhow!(
-            "Docker does not answer at {}: {e}; is dockerd running?",
-            host()
-        )
-    })
+    connect_at(&host()).await
+}
+
+/// Connects to the engine at `unix://…` or `tcp://…` and agrees on an API version it speaks
+/// (20.10 speaks 1.41).
+pub async fn connect_at(host: &str) -> anyhow::Result<Docker> {
+    const TIMEOUT_SECONDS: u64 = 120;
+    let connected = if let Some(path) = host.strip_prefix("unix://") {
+        Docker::connect_with_unix(path, TIMEOUT_SECONDS, bollard::API_DEFAULT_VERSION)
+    } else if host.starts_with("tcp://") || host.starts_with("http://") {
+        Docker::connect_with_http(host, TIMEOUT_SECONDS, bollard::API_DEFAULT_VERSION)
+    } else {
+        anyhow::bail!("a Docker engine is unix://PATH or tcp://HOST:PORT, not {host:?}")
+    };
+    let docker = connected.map_err(|e| anyhow::anyhow!("cannot use Docker at {host}: {e}"))?;
+    docker
+        .negotiate_version()
+        .await
+        .map_err(|e| anyhow::anyhow!("Docker does not answer at {host}: {e}; is dockerd running?"))
 }
 
 /// The HTTP status of an error answer of the engine, if it was one.

@@ -6,7 +6,9 @@ mod client;
 pub mod events;
 pub mod volume;
 
-pub use client::{connect, host, is_conflict, is_not_found, is_not_modified, status_of};
+pub use client::{
+    connect, connect_at, host, is_conflict, is_not_found, is_not_modified, status_of,
+};
 
 use super::{DriverError, InstanceSpec};
 use crate::domain::InstanceId;
@@ -46,6 +48,7 @@ impl Engine {
         let stop_events = CancellationToken::new();
         tokio::spawn(events::follow(
             docker.clone(),
+            events::containers(),
             exited.clone(),
             stop_events.clone(),
         ));
@@ -55,6 +58,16 @@ impl Engine {
             exited,
             stop_events,
         })
+    }
+
+    /// Also wakes the reconciler on these events.
+    pub fn follow(&self, filters: HashMap<String, Vec<String>>) {
+        tokio::spawn(events::follow(
+            self.docker.clone(),
+            filters,
+            self.exited.clone(),
+            self.stop_events.clone(),
+        ));
     }
 
     /// Woken when one of our containers dies or starts.
@@ -172,10 +185,14 @@ pub fn not_ours(kind: &str, name: &str) -> DriverError {
     ))
 }
 
-/// Fails at once, with the command that fixes it, when the engine lacks the instance image.
-pub async fn require_image(docker: &Docker, image: &str) -> Result<(), DriverError> {
+/// The image's id; fails at once, with the command that fixes it, when the engine lacks it.
+pub async fn require_image(docker: &Docker, image: &str) -> Result<String, DriverError> {
     match docker.inspect_image(image).await {
-        Ok(_) => Ok(()),
+        Ok(found) => found.id.ok_or_else(|| {
+            DriverError::Other(anyhow::anyhow!(
+                "the engine answered the image {image} without its id"
+            ))
+        }),
         Err(e) if is_not_found(&e) => Err(DriverError::NeedsOperator(format!(
             "the instance image {image} is missing on the Docker engine at {}; build it with \
              `partner-api images build --tag {image}`",

@@ -1,15 +1,21 @@
 //! `--driver swarm`: each instance a Swarm service `inbox-<id>` with one replica, its data on the
-//! volume `inbox-<id>-data`, its bootstrap a secret named by its digest, reached through the
-//! node's gateway bridge (`reach.rs`). Services' labels are the record of what runs.
+//! volume `inbox-<id>-data`, its bootstrap a secret named by its digest, reached by name over the
+//! overlay network or through the node's gateway bridge (`reach.rs`). Swarm places a new
+//! instance on a node holding the image (`nodes.rs`); once it runs, the service is pinned to
+//! that node, where its volume is. Services' labels are the record of what runs.
 
+mod nodes;
 mod reach;
 mod secret;
 mod service;
 
+pub use nodes::{image_label as node_image_label, mark_image as mark_node_image};
+pub use reach::SwarmReach;
+
 use super::engine::{
     self, engine_error, is_conflict, is_not_found, volume, Engine, EngineSettings,
 };
-use super::{Driver, DriverError, Endpoint, InstanceSpec};
+use super::{Driver, DriverError, InstanceSpec, Placement};
 use crate::domain::InstanceId;
 use bollard::models::Service;
 use bollard::query_parameters::{
@@ -17,7 +23,8 @@ use bollard::query_parameters::{
     UpdateServiceOptions,
 };
 use reach::TaskReach;
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
@@ -29,10 +36,17 @@ const TEARDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct SwarmDriver {
     engine: Engine,
     network: String,
+    reach: SwarmReach,
+    /// The images this process has labelled its own node as holding.
+    marked: Mutex<HashSet<String>>,
 }
 
 impl SwarmDriver {
-    pub async fn connect(settings: EngineSettings, network: String) -> anyhow::Result<Self> {
+    pub async fn connect(
+        settings: EngineSettings,
+        network: String,
+        reach: SwarmReach,
+    ) -> anyhow::Result<Self> {
         let engine = Engine::connect(settings).await?;
         let info = engine.docker.info().await?;
         let active = info
@@ -45,7 +59,59 @@ impl SwarmDriver {
             "--driver swarm needs this Docker engine ({}) to be a Swarm manager: `docker swarm init`",
             engine::host()
         );
-        Ok(Self { engine, network })
+        engine.follow(engine::events::nodes());
+        Ok(Self {
+            engine,
+            network,
+            reach,
+            marked: Mutex::default(),
+        })
+    }
+
+    /// The id of the instance image, which this manager's node holds (and is labelled as
+    /// holding, so a single-node swarm needs no more than `images build`).
+    async fn image_id(&self) -> Result<String, DriverError> {
+        let docker = &self.engine.docker;
+        let image_id = engine::require_image(docker, &self.engine.settings.image).await?;
+        let known = self
+            .marked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&image_id);
+        if !known {
+            let here = docker
+                .info()
+                .await
+                .map_err(|e| engine_error("asking the engine which node it is", e))?
+                .swarm
+                .and_then(|s| s.node_id)
+                .unwrap_or_default();
+            nodes::mark_image(docker, &here, &image_id).await?;
+            self.marked
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(image_id.clone());
+        }
+        Ok(image_id)
+    }
+
+    /// The service's whole definition: placed on a node with the image, and kept on `pinned`.
+    async fn service_spec(
+        &self,
+        spec: &InstanceSpec,
+        pinned: Option<&str>,
+    ) -> Result<bollard::models::ServiceSpec, DriverError> {
+        let image_id = self.image_id().await?;
+        let secret = secret::ensure(&self.engine.docker, spec).await?;
+        let constraints = std::iter::once(nodes::image_constraint(&image_id))
+            .chain(pinned.map(nodes::pin_constraint))
+            .collect();
+        let target = service::Target {
+            image_id: &image_id,
+            network: &self.network,
+            constraints,
+        };
+        Ok(service::spec(spec, &self.engine.settings, target, &secret))
     }
 
     /// The instance's service if there is one; one that is not ours is an error.
@@ -61,10 +127,8 @@ impl SwarmDriver {
     }
 
     async fn create(&self, spec: &InstanceSpec) -> Result<(), DriverError> {
-        engine::require_image(&self.engine.docker, &self.engine.settings.image).await?;
         reach::ensure_network(&self.engine.docker, &self.network).await?;
-        let secret = secret::ensure(&self.engine.docker, spec).await?;
-        let service = service::spec(spec, &self.engine.settings, &self.network, &secret);
+        let service = self.service_spec(spec, None).await?;
         match self.engine.docker.create_service(service, None).await {
             Ok(_) => Ok(()),
             Err(e) if is_conflict(&e) => Ok(()),
@@ -90,7 +154,7 @@ impl SwarmDriver {
         };
         service_spec.mode = Some(service::replicas(replicas));
         if let Some(spec) = spec {
-            engine::require_image(&self.engine.docker, &self.engine.settings.image).await?;
+            self.image_id().await?;
             let secret = secret::ensure(&self.engine.docker, spec).await?;
             if let Some(container) = service_spec
                 .task_template
@@ -123,9 +187,12 @@ impl SwarmDriver {
             .version
             .and_then(|v| v.index)
             .ok_or_else(|| DriverError::Other(anyhow::anyhow!("the service has no version")))?;
-        engine::require_image(&self.engine.docker, &self.engine.settings.image).await?;
-        let secret = secret::ensure(&self.engine.docker, spec).await?;
-        let wanted = service::spec(spec, &self.engine.settings, &self.network, &secret);
+        let pinned = current
+            .spec
+            .as_ref()
+            .and_then(|s| nodes::pinned_node(service::constraints_of(s)))
+            .map(str::to_owned);
+        let wanted = self.service_spec(spec, pinned.as_deref()).await?;
         let options = UpdateServiceOptions {
             version: i32::try_from(version).unwrap_or(i32::MAX),
             ..Default::default()
@@ -138,27 +205,102 @@ impl SwarmDriver {
             .map_err(|e| engine_error("updating the service", e))
     }
 
-    async fn wait_for_task(&self, id: &InstanceId) -> Result<Endpoint, DriverError> {
+    async fn wait_for_task(&self, id: &InstanceId) -> Result<Placement, DriverError> {
         let deadline = Instant::now() + ENSURE_TIMEOUT;
         loop {
-            match reach::running_task(&self.engine.docker, id).await? {
-                TaskReach::At(endpoint) => return Ok(endpoint),
-                TaskReach::Elsewhere(node) => {
-                    return Err(DriverError::NeedsOperator(format!(
-                        "the task of {} runs on node {node}; this control plane reaches only tasks \
-                         on its own node through docker_gwbridge",
-                        engine::workload_name(id)
-                    )))
-                }
-                TaskReach::NotRunning if Instant::now() >= deadline => {
+            match self.reach(id).await? {
+                Some(placement) => return Ok(placement),
+                None if Instant::now() >= deadline => {
+                    let name = engine::workload_name(id);
+                    let mut why = reach::pending_reason(&self.engine.docker, id)
+                        .await
+                        .unwrap_or_default();
+                    if why.contains("no suitable node") {
+                        why.push_str(
+                            "; a node runs instances only once it holds the image: \
+                             `partner-api images build --engine <each node's engine>`",
+                        );
+                    }
                     return Err(DriverError::StartFailed(format!(
-                        "no task of {} runs after {ENSURE_TIMEOUT:?}; see `docker service ps {}`",
-                        engine::workload_name(id),
-                        engine::workload_name(id)
-                    )))
+                        "no task of {name} runs after {ENSURE_TIMEOUT:?}{why}; see `docker service ps {name}`"
+                    )));
                 }
-                TaskReach::NotRunning => tokio::time::sleep(Duration::from_millis(200)).await,
+                None => tokio::time::sleep(Duration::from_millis(200)).await,
             }
+        }
+    }
+
+    /// Where the instance's task runs now, pinning the service to that node the first time;
+    /// an error when its node is down or out of this control plane's reach.
+    async fn reach(&self, id: &InstanceId) -> Result<Option<Placement>, DriverError> {
+        let docker = &self.engine.docker;
+        match reach::running_task(docker, id, self.reach).await? {
+            TaskReach::At(placement, node_id) => {
+                self.pin(id, &node_id).await?;
+                Ok(Some(placement))
+            }
+            TaskReach::NodeDown(node) => Err(node_down(&node)),
+            TaskReach::Elsewhere(node) => Err(DriverError::NeedsOperator(format!(
+                "the task of {} runs on node {node}; with --swarm-reach gateway this control plane \
+                 reaches only tasks on its own node (run it on the overlay network: deploy/stack.yml)",
+                engine::workload_name(id)
+            ))),
+            TaskReach::NotRunning => {
+                let Some(service) = self.ours(id).await? else {
+                    return Ok(None);
+                };
+                let pinned = service
+                    .spec
+                    .as_ref()
+                    .and_then(|s| nodes::pinned_node(service::constraints_of(s)));
+                match pinned {
+                    Some(node_id) if service.spec.as_ref().map_or(0, service::replicas_of) > 0 => {
+                        let node = nodes::view(docker, node_id).await?;
+                        if node.up {
+                            Ok(None)
+                        } else {
+                            Err(node_down(&node))
+                        }
+                    }
+                    _ => Ok(None),
+                }
+            }
+        }
+    }
+
+    /// Keeps the service on the node its volume is on. Swarm leaves a task that already runs
+    /// there as it is when only the constraints change.
+    async fn pin(&self, id: &InstanceId, node_id: &str) -> Result<(), DriverError> {
+        let Some(current) = self.ours(id).await? else {
+            return Ok(());
+        };
+        let (Some(mut spec), Some(version)) = (current.spec, current.version.and_then(|v| v.index))
+        else {
+            return Ok(());
+        };
+        if nodes::pinned_node(service::constraints_of(&spec)).is_some() {
+            return Ok(());
+        }
+        let task = spec.task_template.get_or_insert_with(Default::default);
+        task.placement
+            .get_or_insert_with(Default::default)
+            .constraints
+            .get_or_insert_with(Vec::new)
+            .push(nodes::pin_constraint(node_id));
+        let options = UpdateServiceOptions {
+            version: i32::try_from(version).unwrap_or(i32::MAX),
+            ..Default::default()
+        };
+        match self
+            .engine
+            .docker
+            .update_service(&engine::workload_name(id), spec, options, None)
+            .await
+        {
+            Ok(_) => Ok(()),
+            // Changed meanwhile (a twin pinned it, or scaled it): the next look pins it.
+            Err(e) if engine::status_of(&e) == Some(500) || is_conflict(&e) => Ok(()),
+            Err(e) => Err(engine_error("pinning the service to its node", e)),
         }
     }
 }
@@ -169,7 +311,7 @@ impl Driver for SwarmDriver {
         "swarm"
     }
 
-    async fn ensure(&self, spec: &InstanceSpec) -> Result<Endpoint, DriverError> {
+    async fn ensure(&self, spec: &InstanceSpec) -> Result<Placement, DriverError> {
         // A running service is left as it is; only one that is created or scaled up mounts
         // the current bootstrap, and then the earlier ones can go.
         let started = match self.ours(&spec.id).await? {
@@ -193,7 +335,7 @@ impl Driver for SwarmDriver {
             }
             Some(_) => false,
         };
-        let endpoint = self.wait_for_task(&spec.id).await?;
+        let placement = self.wait_for_task(&spec.id).await?;
         if started {
             let current = secret::name_for(spec)?;
             if let Err(e) =
@@ -202,17 +344,17 @@ impl Driver for SwarmDriver {
                 tracing::debug!(instance = %spec.id, error = %e, "removing earlier bootstrap secrets");
             }
         }
-        Ok(endpoint)
+        Ok(placement)
     }
 
-    async fn endpoint(&self, id: &InstanceId) -> Result<Option<Endpoint>, DriverError> {
+    async fn endpoint(&self, id: &InstanceId) -> Result<Option<Placement>, DriverError> {
         if self.ours(id).await?.is_none() {
             return Ok(None);
         }
-        Ok(match reach::running_task(&self.engine.docker, id).await? {
-            TaskReach::At(endpoint) => Some(endpoint),
-            TaskReach::Elsewhere(_) | TaskReach::NotRunning => None,
-        })
+        match self.reach(id).await {
+            Err(DriverError::NeedsOperator(_)) => Ok(None),
+            found => found,
+        }
     }
 
     async fn stop(&self, id: &InstanceId) -> Result<(), DriverError> {
@@ -267,6 +409,13 @@ impl Driver for SwarmDriver {
     fn exited(&self) -> Option<Arc<Notify>> {
         Some(self.engine.exited())
     }
+}
+
+fn node_down(node: &nodes::NodeView) -> DriverError {
+    DriverError::MachineUnreachable(format!(
+        "its node {} is {}; it answers again when the node is back",
+        node.name, node.state
+    ))
 }
 
 impl SwarmDriver {

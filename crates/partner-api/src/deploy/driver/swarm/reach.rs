@@ -1,11 +1,14 @@
 //! How the router reaches a Swarm task without the ingress mesh (which publishes on every
-//! address): each task is on an attachable overlay network, so the engine also gives it an
-//! address on this node's `docker_gwbridge` bridge, which this host reaches directly. Tasks on
-//! other nodes are not reachable this way (see the README for a multi-host swarm).
+//! address). A control plane running as a service on the instances' overlay network reaches
+//! every task by its service's name (`--swarm-reach overlay`). One running on a manager's host
+//! (`gateway`, a one-node swarm) uses the address the engine also gives each task on this
+//! node's `docker_gwbridge` bridge, which the host reaches directly; tasks on other nodes are
+//! not reachable that way.
 
 use super::super::engine::is_not_found;
 use super::super::engine::{self, engine_error};
-use super::super::{DriverError, Endpoint};
+use super::super::{DriverError, Placement};
+use super::nodes::{self, NodeView};
 use crate::domain::InstanceId;
 use crate::images::INSTANCE_PORT;
 use bollard::models::{NetworkCreateRequest, TaskState};
@@ -48,17 +51,34 @@ pub async fn ensure_network(docker: &Docker, name: &str) -> Result<(), DriverErr
     }
 }
 
+/// How the control plane reaches instance tasks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SwarmReach {
+    /// Through each task's address on this node's `docker_gwbridge`: the control plane runs on
+    /// a manager's host and reaches only the tasks of its own node (a one-node swarm).
+    Gateway,
+    /// By service name (`inbox-<id>:8080`) over the instances' overlay network: the control
+    /// plane runs as a service on that network (`deploy/stack.yml`) and reaches every node.
+    Overlay,
+}
+
 /// What a service's task looks like from here right now.
 pub enum TaskReach {
-    /// Running on this node, at this address.
-    At(Endpoint),
+    /// Running, and reachable there; with the node's id.
+    At(Placement, String),
     /// Running on another node, which this host cannot reach through its gateway bridge.
     Elsewhere(String),
+    /// Running on a node the swarm cannot reach now.
+    NodeDown(NodeView),
     /// Not running (yet).
     NotRunning,
 }
 
-pub async fn running_task(docker: &Docker, id: &InstanceId) -> Result<TaskReach, DriverError> {
+pub async fn running_task(
+    docker: &Docker,
+    id: &InstanceId,
+    mode: SwarmReach,
+) -> Result<TaskReach, DriverError> {
     let filters = HashMap::from([
         ("service".to_owned(), vec![engine::workload_name(id)]),
         ("desired-state".to_owned(), vec!["running".to_owned()]),
@@ -74,22 +94,23 @@ pub async fn running_task(docker: &Docker, id: &InstanceId) -> Result<TaskReach,
         let container = status.container_status.as_ref()?.container_id.clone()?;
         Some((container, t.node_id.clone().unwrap_or_default()))
     });
-    let Some((container, node)) = running else {
+    let Some((container, node_id)) = running else {
         return Ok(TaskReach::NotRunning);
     };
-    let bridge = docker
-        .inspect_network(GATEWAY_BRIDGE, None::<InspectNetworkOptions>)
-        .await
-        .map_err(|e| engine_error("inspecting docker_gwbridge", e))?;
-    let address = bridge
-        .containers
-        .as_ref()
-        .and_then(|c| c.get(&container))
-        .and_then(|c| c.ipv4_address.as_deref())
-        .and_then(|a| a.split('/').next())
-        .map(str::to_owned);
-    if let Some(ip) = address {
-        return Ok(TaskReach::At(format!("{ip}:{INSTANCE_PORT}")));
+    let node = nodes::view(docker, &node_id).await?;
+    if !node.up {
+        return Ok(TaskReach::NodeDown(node));
+    }
+    let address = match mode {
+        SwarmReach::Overlay => Some(engine::workload_name(id)),
+        SwarmReach::Gateway => gateway_address(docker, &container).await?,
+    };
+    if let Some(host) = address {
+        let placement = Placement {
+            endpoint: format!("{host}:{INSTANCE_PORT}"),
+            node: Some(node.name),
+        };
+        return Ok(TaskReach::At(placement, node_id));
     }
     let here = docker
         .info()
@@ -97,9 +118,39 @@ pub async fn running_task(docker: &Docker, id: &InstanceId) -> Result<TaskReach,
         .map_err(|e| engine_error("asking the engine which node it is", e))?
         .swarm
         .and_then(|s| s.node_id);
-    Ok(if here.as_deref() == Some(node.as_str()) {
+    Ok(if here.as_deref() == Some(node_id.as_str()) {
         TaskReach::NotRunning
     } else {
-        TaskReach::Elsewhere(node)
+        TaskReach::Elsewhere(node.name)
     })
+}
+
+/// The container's address on this node's gateway bridge, if it is on this node.
+async fn gateway_address(docker: &Docker, container: &str) -> Result<Option<String>, DriverError> {
+    let bridge = docker
+        .inspect_network(GATEWAY_BRIDGE, None::<InspectNetworkOptions>)
+        .await
+        .map_err(|e| engine_error("inspecting docker_gwbridge", e))?;
+    Ok(bridge
+        .containers
+        .as_ref()
+        .and_then(|c| c.get(container))
+        .and_then(|c| c.ipv4_address.as_deref())
+        .and_then(|a| a.split('/').next())
+        .map(str::to_owned))
+}
+
+/// Why the service's newest task does not run, as the swarm says (`no suitable node …`), to
+/// follow "no task runs".
+pub async fn pending_reason(docker: &Docker, id: &InstanceId) -> Option<String> {
+    let filters = HashMap::from([("service".to_owned(), vec![engine::workload_name(id)])]);
+    let options = ListTasksOptionsBuilder::new().filters(&filters).build();
+    let tasks = docker.list_tasks(Some(options)).await.ok()?;
+    let newest = tasks
+        .iter()
+        .filter(|t| t.status.is_some())
+        .max_by_key(|t| t.version.as_ref().and_then(|v| v.index))?;
+    let status = newest.status.as_ref()?;
+    let why = status.err.clone().or_else(|| status.message.clone())?;
+    Some(format!(" ({why})"))
 }

@@ -6,11 +6,12 @@ use super::super::engine::{self, EngineSettings};
 use super::super::InstanceSpec;
 use crate::images::INSTANCE_UID;
 use bollard::models::{
-    Limit, Mount, MountTypeEnum, MountVolumeOptions, NetworkAttachmentConfig, ServiceSpec,
-    ServiceSpecMode, ServiceSpecModeReplicated, ServiceSpecUpdateConfig,
-    ServiceSpecUpdateConfigFailureActionEnum, ServiceSpecUpdateConfigOrderEnum, TaskSpec,
-    TaskSpecContainerSpec, TaskSpecContainerSpecFile, TaskSpecContainerSpecSecrets,
-    TaskSpecResources, TaskSpecRestartPolicy, TaskSpecRestartPolicyConditionEnum,
+    EndpointSpec, EndpointSpecModeEnum, Limit, Mount, MountTypeEnum, MountVolumeOptions,
+    NetworkAttachmentConfig, ServiceSpec, ServiceSpecMode, ServiceSpecModeReplicated,
+    ServiceSpecUpdateConfig, ServiceSpecUpdateConfigFailureActionEnum,
+    ServiceSpecUpdateConfigOrderEnum, TaskSpec, TaskSpecContainerSpec, TaskSpecContainerSpecFile,
+    TaskSpecContainerSpecSecrets, TaskSpecPlacement, TaskSpecResources, TaskSpecRestartPolicy,
+    TaskSpecRestartPolicyConditionEnum,
 };
 
 const SECOND_NS: i64 = 1_000_000_000;
@@ -22,10 +23,18 @@ pub struct SecretRef {
     pub name: String,
 }
 
+/// Where a service runs: the image (by id, so no node asks a registry for it), the network, and
+/// the placement constraints.
+pub struct Target<'a> {
+    pub image_id: &'a str,
+    pub network: &'a str,
+    pub constraints: Vec<String>,
+}
+
 pub fn spec(
     spec: &InstanceSpec,
     settings: &EngineSettings,
-    network: &str,
+    target: Target<'_>,
     secret: &SecretRef,
 ) -> ServiceSpec {
     let labels = engine::labels(&spec.id, &spec.partner_id);
@@ -40,7 +49,7 @@ pub fn spec(
         ..Default::default()
     };
     let container = TaskSpecContainerSpec {
-        image: Some(settings.image.clone()),
+        image: Some(target.image_id.to_owned()),
         labels: Some(labels.clone()),
         args: Some(engine::instance_args(&format!(
             "/run/secrets/{BOOTSTRAP_FILE}"
@@ -77,9 +86,18 @@ pub fn spec(
                 window: Some(0),
             }),
             networks: Some(vec![NetworkAttachmentConfig {
-                target: Some(network.to_owned()),
+                target: Some(target.network.to_owned()),
                 ..Default::default()
             }]),
+            placement: Some(TaskSpecPlacement {
+                constraints: Some(target.constraints),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        // One task: its name resolves to the task itself, with no virtual IP (which needs IPVS).
+        endpoint_spec: Some(EndpointSpec {
+            mode: Some(EndpointSpecModeEnum::DNSRR),
             ..Default::default()
         }),
         mode: Some(replicas(1)),
@@ -92,6 +110,14 @@ pub fn spec(
         }),
         ..Default::default()
     }
+}
+
+pub fn constraints_of(spec: &ServiceSpec) -> &[String] {
+    spec.task_template
+        .as_ref()
+        .and_then(|t| t.placement.as_ref())
+        .and_then(|p| p.constraints.as_deref())
+        .unwrap_or_default()
 }
 
 pub fn replicas(count: i64) -> ServiceSpecMode {
