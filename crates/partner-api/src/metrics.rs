@@ -56,6 +56,33 @@ pub fn set_instances(status: &'static str, count: i64) {
     metrics::gauge!("instances", "status" => status).set(count as f64);
 }
 
+/// The instances that should run on each node (swarm driver), reachable or not, refreshed from
+/// the database at each scrape; a node that holds none any more reads 0.
+pub fn set_instances_by_node(counts: &[(Option<String>, bool, i64)]) {
+    static SEEN: std::sync::Mutex<Vec<(String, bool)>> = std::sync::Mutex::new(Vec::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    for (node, reachable) in seen.iter() {
+        let now = counts
+            .iter()
+            .any(|(n, r, _)| n.as_deref() == Some(node.as_str()) && r == reachable);
+        if !now {
+            node_gauge(node.clone(), *reachable).set(0.0);
+        }
+    }
+    for (node, reachable, count) in counts {
+        let Some(node) = node else { continue };
+        node_gauge(node.clone(), *reachable).set(*count as f64);
+        if !seen.iter().any(|(n, r)| n == node && r == reachable) {
+            seen.push((node.clone(), *reachable));
+        }
+    }
+}
+
+fn node_gauge(node: String, reachable: bool) -> metrics::Gauge {
+    let reachable = if reachable { "true" } else { "false" };
+    metrics::gauge!("instances_on_node", "node" => node, "reachable" => reachable)
+}
+
 /// The number of events in each status, refreshed from the database at each scrape.
 pub fn set_events(status: &'static str, count: i64) {
     metrics::gauge!("events", "status" => status).set(count as f64);

@@ -15,6 +15,7 @@ pub async fn scrape(State(state): State<AppState>) -> Result<impl IntoResponse, 
     for status in InstanceStatus::ALL {
         crate::metrics::set_instances(status.as_str(), count_of(&counts, status));
     }
+    crate::metrics::set_instances_by_node(&instances::count_by_node(&state.db).await?);
     let events = events::count_by_status(&state.db).await?;
     for status in [
         EventStatus::Pending,

@@ -169,15 +169,34 @@ async fn route_of<'a>(
         match route {
             None => continue,
             Some(Route {
+                unavailable: Some(why),
+                id,
+                status,
+                ..
+            }) if status.wants_running() => {
+                tracing::debug!(instance = %id, %why, "unreachable");
+                return Err(pages::machine_unreachable(path));
+            }
+            Some(Route {
                 id,
                 endpoint: Some(endpoint),
                 status,
+                ..
             }) if status.wants_running() => return Ok((label, id, endpoint)),
             // Asleep: woken for this request.
             Some(Route { id, status, .. }) if status.wants_running() => {
                 return match sleep::wake(&state.deployer, &id).await {
                     Ok(endpoint) => Ok((label, id, endpoint)),
                     Err(e) => {
+                        // Waking it may have found its machine unreachable.
+                        state.routes.forget(label);
+                        if let Ok(Some(Route {
+                            unavailable: Some(_),
+                            ..
+                        })) = state.routes.lookup(label).await
+                        {
+                            return Err(pages::machine_unreachable(path));
+                        }
                         tracing::error!(instance = %id, error = format!("{e:#}"), "waking");
                         Err(pages::unavailable(path))
                     }

@@ -102,6 +102,25 @@ pub fn unavailable(path: &str) -> Response {
     )
 }
 
+/// An instance whose machine is unreachable (a Swarm node that is down): nothing to try until
+/// the machine is back, so the page refreshes itself.
+pub fn machine_unreachable(path: &str) -> Response {
+    let mut response = answer(
+        StatusCode::SERVICE_UNAVAILABLE,
+        path,
+        "The machine this inbox runs on is unreachable; the inbox answers again when it is back.",
+        (
+            "Inbox unreachable",
+            "The machine this inbox runs on is unreachable. Nothing is lost: the inbox answers again as soon as the machine is back. This page refreshes itself.",
+            true,
+        ),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("10"));
+    response
+}
+
 pub fn timed_out(path: &str) -> Response {
     answer(
         StatusCode::GATEWAY_TIMEOUT,

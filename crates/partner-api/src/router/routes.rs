@@ -1,6 +1,5 @@
 //! Subdomain → instance lookups, cached briefly and dropped as soon as the instance changes.
 
-use crate::domain::{InstanceId, InstanceStatus};
 use crate::store::{instances, Db, Signal};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,12 +8,7 @@ use std::time::{Duration, Instant};
 /// Bounds how stale a route can be if a change signal were ever missed.
 const TTL: Duration = Duration::from_secs(2);
 
-#[derive(Clone, Debug)]
-pub struct Route {
-    pub id: InstanceId,
-    pub status: InstanceStatus,
-    pub endpoint: Option<String>,
-}
+pub use crate::store::instances::Route;
 
 pub struct RouteCache {
     db: Db,
@@ -40,13 +34,7 @@ impl RouteCache {
                 return Ok(route.clone());
             }
         }
-        let route = instances::route(&self.db, subdomain)
-            .await?
-            .map(|(id, status, endpoint)| Route {
-                id,
-                status,
-                endpoint,
-            });
+        let route = instances::route(&self.db, subdomain).await?;
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() > 10_000 {
             entries.clear();

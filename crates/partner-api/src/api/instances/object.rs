@@ -32,6 +32,12 @@ pub struct InstanceObject {
     /// `--instance-idle-seconds` sleeps (it is stopped, its data kept) and wakes on its next
     /// request; `false` before it is ready and after it failed or was deleted.
     pub awake: bool,
+    /// Extension: the Swarm node the instance runs on, where its data is (swarm driver); `null`
+    /// on the other drivers and before it first ran.
+    pub node: Option<String>,
+    /// Extension: why the router cannot reach the instance now (its node is down: the router
+    /// answers 503 and it serves again when the node is back); `null` while it can.
+    pub unavailable: Option<String>,
 }
 
 impl InstanceObject {
@@ -60,6 +66,12 @@ impl InstanceObject {
             deleted_at: instance.deleted_at.map(|t| t.rfc3339()),
             errors: instance.errors.clone(),
             awake: instance.status.wants_running() && !is_asleep(instance),
+            node: instance.node.clone(),
+            unavailable: instance
+                .status
+                .wants_running()
+                .then(|| instance.unavailable.clone())
+                .flatten(),
         })
     }
 }
