@@ -73,6 +73,7 @@ async fn bench() {
         data_dir: dir.path().join("data"),
         database_url: std::env::var("BENCH_DATABASE_URL").ok(),
         secret_key: None,
+        secret_key_file: None,
     };
     let mut args = Wrapper::parse_from(["bench"]).args;
     args.listen = "127.0.0.1:0".parse().unwrap();

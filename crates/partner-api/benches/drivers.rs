@@ -9,6 +9,7 @@ mod common;
 
 use common::{client, percentiles, rss_kib, start, SANDBOX_KEY};
 use partner_api::config::DriverKind;
+use partner_api::images::ImageKind;
 use serde_json::{json, Value};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -127,7 +128,10 @@ fn remove_everything() {
 #[tokio::main]
 async fn main() {
     let inbox = common::inbox_bin();
-    partner_api::images::build(&inbox, IMAGE)
+    let engine = partner_api::deploy::driver::engine::connect()
+        .await
+        .expect("dockerd answers");
+    partner_api::images::build(ImageKind::Instance, &inbox, IMAGE, &[engine])
         .await
         .expect("the image builds (is dockerd running?)");
     measure(DriverKind::Docker, "docker").await;

@@ -56,6 +56,14 @@ pub struct StorageArgs {
         hide_env_values = true
     )]
     pub secret_key: Option<String>,
+    /// A file holding `--secret-key` (a Swarm or Kubernetes secret), read at start.
+    #[arg(
+        long,
+        env = "PARTNER_API_SECRET_KEY_FILE",
+        global = true,
+        conflicts_with = "secret_key"
+    )]
+    pub secret_key_file: Option<PathBuf>,
 }
 
 impl StorageArgs {
@@ -74,7 +82,17 @@ impl StorageArgs {
             .with_context(|| format!("creating the data directory {}", self.data_dir.display()))?;
         // The folder holds the secret key, the database, instances' files and the e-mail outbox.
         restrict_to_owner(&self.data_dir, 0o700);
-        let secrets = SecretBox::load_or_create(self.secret_key.as_deref(), &self.data_dir)?;
+        let from_file = match &self.secret_key_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the secret key file {}", path.display()))?
+                    .trim()
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        let key = from_file.as_deref().or(self.secret_key.as_deref());
+        let secrets = SecretBox::load_or_create(key, &self.data_dir)?;
         let db = Db::connect(&self.database_url(), secrets, max_connections).await?;
         if self.database_url.is_none() {
             restrict_to_owner(&self.data_dir.join(DEFAULT_DATABASE_FILE), 0o600);
@@ -99,6 +117,12 @@ pub enum Command {
     /// The container image instances run from, for `--driver docker` and `--driver swarm`.
     #[command(subcommand)]
     Images(ImagesCommand),
+    /// Exit 0 if `URL` answers 2xx within 5 s, else 1: a container health check for images
+    /// that hold no `curl`.
+    Probe {
+        /// E.g. `http://127.0.0.1:8000/`.
+        url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,9 +134,20 @@ pub enum ImagesCommand {
         #[arg(long, env = "PARTNER_API_INBOX_BIN")]
         inbox_bin: Option<PathBuf>,
         /// The image's name. Default: `partner-api/inbox:<version of partner-api>`, which
-        /// `--container-image` of `serve` also defaults to.
+        /// `--container-image` of `serve` also defaults to (`partner-api/control-plane:<version>`
+        /// with `--control-plane`).
         #[arg(long)]
         tag: Option<String>,
+        /// Build the control plane's image instead, from this executable: what `deploy/stack.yml`
+        /// runs.
+        #[arg(long)]
+        control_plane: bool,
+        /// A Docker engine to put the image on (`unix://…` or `tcp://…`); repeat it for each node
+        /// of a swarm. The image is built in the first and copied to the others, and each swarm
+        /// node among them is labelled as holding it: instances are placed only on such nodes.
+        /// Default: `DOCKER_HOST`, else the local socket.
+        #[arg(long = "engine", value_name = "DOCKER_HOST")]
+        engines: Vec<String>,
     },
 }
 

@@ -3,8 +3,10 @@
 use crate::cli::{ImagesCommand, KeysCommand, PartnersCommand, SandboxCommand, StorageArgs};
 use crate::d360::emulator::customer::{self, Content, Inbound};
 use crate::d360::{emulator, D360Client};
+use crate::deploy::driver::engine;
 use crate::domain::ChannelId;
 use crate::domain::PartnerId;
+use crate::images::ImageKind;
 use crate::store::api_keys::{self, RevokeOutcome};
 use crate::store::partners;
 use crate::store::partners::HubCredentials;
@@ -169,18 +171,52 @@ pub async fn sandbox(storage: &StorageArgs, command: SandboxCommand) -> anyhow::
 /// Builds the instance image; prints its tag alone on stdout, for scripts.
 pub async fn images(command: ImagesCommand) -> anyhow::Result<()> {
     match command {
-        ImagesCommand::Build { inbox_bin, tag } => {
-            let inbox_bin = match inbox_bin {
-                Some(path) => path,
-                None => crate::config::inbox_next_to_this_executable()?,
+        ImagesCommand::Build {
+            inbox_bin,
+            tag,
+            control_plane,
+            engines,
+        } => {
+            let (kind, bin, default_tag) = if control_plane {
+                (
+                    ImageKind::ControlPlane,
+                    std::env::current_exe()?,
+                    crate::images::control_plane_tag(),
+                )
+            } else {
+                let bin = match inbox_bin {
+                    Some(path) => path,
+                    None => crate::config::inbox_next_to_this_executable()?,
+                };
+                (ImageKind::Instance, bin, crate::images::default_tag())
             };
-            let tag = tag.unwrap_or_else(crate::images::default_tag);
-            let built = crate::images::build(&inbox_bin, &tag).await?;
-            if !built {
-                eprintln!("{tag} is up to date ({} unchanged)", inbox_bin.display());
+            let tag = tag.unwrap_or(default_tag);
+            let hosts = if engines.is_empty() {
+                vec![engine::host()]
+            } else {
+                engines
+            };
+            let mut dockers = Vec::new();
+            for host in &hosts {
+                dockers.push(engine::connect_at(host).await?);
+            }
+            let changed = crate::images::build(kind, &bin, &tag, &dockers).await?;
+            if !changed {
+                eprintln!("{tag} is up to date ({} unchanged)", bin.display());
             }
             println!("{tag}");
         }
+    }
+    Ok(())
+}
+
+pub async fn probe(url: &str) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()?;
+    let answer = client.get(url).send().await?;
+    if !answer.status().is_success() {
+        bail!("{url} answered {}", answer.status());
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ async fn main() -> ExitCode {
         Command::Keys(command) => commands::keys(&cli.storage, command).await,
         Command::Sandbox(command) => commands::sandbox(&cli.storage, command).await,
         Command::Images(command) => commands::images(command).await,
+        Command::Probe { url } => commands::probe(&url).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -72,6 +72,7 @@ pub async fn start(dir: &std::path::Path, args: &ServeArgs) -> App {
         data_dir: dir.join("data"),
         database_url: None,
         secret_key: None,
+        secret_key_file: None,
     };
     startup::start(&storage, args)
         .await

@@ -1,5 +1,6 @@
-//! The root file system of the instance image as a tar, the same bytes for the same binary (fixed
-//! times and owners, a fixed order), so its digest tells whether an image is up to date.
+//! The root file system of an image as a tar: one binary, the libraries it links and empty
+//! folders; the same bytes for the same binary (fixed times and owners, a fixed order), so its
+//! digest tells whether an image is up to date.
 
 use super::{ldd, INSTANCE_UID};
 use crate::crypto::sha256_hex;
@@ -13,19 +14,41 @@ pub struct RootFs {
     pub sha256: String,
 }
 
-/// `/inbox`, its libraries at the paths the loader looks for them, and the empty folders the
-/// instance uses: `/data` (its volume), `/boot` (its bootstrap file), `/tmp`, `/run`.
-pub fn build(inbox_bin: &Path) -> anyhow::Result<RootFs> {
-    let binary = std::fs::read(inbox_bin)
-        .with_context(|| format!("reading the inbox binary {}", inbox_bin.display()))?;
-    let libraries = ldd::libraries(inbox_bin)?;
-    let mut builder = tar::Builder::new(Vec::new());
-    for (dir, mode, owner) in [
+/// What goes in an image besides the libraries.
+pub struct Layout {
+    /// The binary's name at the root.
+    pub binary: &'static str,
+    /// Empty folders: name, mode, owner.
+    pub dirs: &'static [(&'static str, u32, u32)],
+}
+
+/// `/inbox` and the folders the instance uses: `/data` (its volume), `/boot` (its bootstrap
+/// file), `/tmp`, `/run`.
+pub const INSTANCE: Layout = Layout {
+    binary: "inbox",
+    dirs: &[
         ("boot", 0o700, INSTANCE_UID),
         ("data", 0o700, INSTANCE_UID),
         ("tmp", 0o1777, 0),
         ("run", 0o755, 0),
-    ] {
+    ],
+};
+
+/// `/partner-api` and its data folder, for the control plane as a Swarm service; it runs as
+/// root, to speak to the Docker socket it is given.
+pub const CONTROL_PLANE: Layout = Layout {
+    binary: "partner-api",
+    dirs: &[("data", 0o700, 0), ("tmp", 0o1777, 0), ("run", 0o755, 0)],
+};
+
+/// The binary at `/<layout.binary>`, its libraries at the paths the loader looks for them, and
+/// the layout's folders.
+pub fn build(bin: &Path, layout: &Layout) -> anyhow::Result<RootFs> {
+    let binary =
+        std::fs::read(bin).with_context(|| format!("reading the binary {}", bin.display()))?;
+    let libraries = ldd::libraries(bin)?;
+    let mut builder = tar::Builder::new(Vec::new());
+    for &(dir, mode, owner) in layout.dirs {
         append_dir(&mut builder, Path::new(dir), mode, owner)?;
     }
     for dir in parent_dirs(&libraries) {
@@ -37,7 +60,7 @@ pub fn build(inbox_bin: &Path) -> anyhow::Result<RootFs> {
             .with_context(|| format!("reading the library {}", library.display()))?;
         append_file(&mut builder, relative(library), 0o755, &bytes)?;
     }
-    append_file(&mut builder, Path::new("inbox"), 0o755, &binary)?;
+    append_file(&mut builder, Path::new(layout.binary), 0o755, &binary)?;
     let tar = builder.into_inner().context("finishing the image tar")?;
     let sha256 = sha256_hex(&tar);
     Ok(RootFs { tar, sha256 })
@@ -103,11 +126,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let bin = dir.path().join("inbox");
         std::fs::write(&bin, b"not really a binary").unwrap();
-        let first = build(&bin).unwrap();
+        let first = build(&bin, &INSTANCE).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
-        assert_eq!(build(&bin).unwrap().sha256, first.sha256);
+        assert_eq!(build(&bin, &INSTANCE).unwrap().sha256, first.sha256);
         std::fs::write(&bin, b"another binary").unwrap();
-        assert_ne!(build(&bin).unwrap().sha256, first.sha256);
+        assert_ne!(build(&bin, &INSTANCE).unwrap().sha256, first.sha256);
     }
 
     #[test]

@@ -40,6 +40,7 @@ async fn recorded_and_published(
         data_dir: data_dir.to_owned(),
         database_url: None,
         secret_key: None,
+        secret_key_file: None,
     };
     let db = storage.open(1).await.unwrap();
     let recorded: Option<String> =

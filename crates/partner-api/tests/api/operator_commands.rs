@@ -151,3 +151,55 @@ crate::on_both_backends!(
     keys_made_and_revoked_by_the_operator_take_effect_while_serve_runs,
     operator_mistakes_are_refused_with_a_message,
 );
+
+/// `--secret-key-file` (how a Swarm secret reaches the control plane) seals with the key it
+/// holds, so the same data opened with another key is refused, and a missing file or a second
+/// source of the key says so.
+#[test]
+fn the_secret_key_comes_from_a_file_and_a_wrong_or_missing_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let key_file = |name: &str, byte: u8| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("{}\n", base64_key(byte))).unwrap();
+        path
+    };
+    let (ours, other) = (key_file("ours", 7), key_file("other", 8));
+    let partner_api = |key_args: &[&str], partner: &str| {
+        std::process::Command::new(partner_api_bin())
+            .args(["--data-dir", data_dir.to_str().unwrap()])
+            .args(key_args)
+            .args(["partners", "add", partner])
+            .output()
+            .unwrap()
+    };
+    let ours = ours.to_str().unwrap();
+    stdout(&partner_api(&["--secret-key-file", ours], "acme"));
+    stdout(&partner_api(&["--secret-key", &base64_key(7)], "globex"));
+
+    let refused = |output: Output, expected: &str| {
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{expected:?} in {stderr}");
+    };
+    refused(
+        partner_api(&["--secret-key-file", other.to_str().unwrap()], "initech"),
+        "initialised with another secret key",
+    );
+    refused(
+        partner_api(&["--secret-key-file", "/nonexistent/key"], "initech"),
+        "reading the secret key file /nonexistent/key",
+    );
+    refused(
+        partner_api(
+            &["--secret-key-file", ours, "--secret-key", &base64_key(7)],
+            "initech",
+        ),
+        "cannot be used with",
+    );
+}
+
+fn base64_key(byte: u8) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode([byte; 32])
+}

@@ -224,6 +224,7 @@ async fn token_events(data_dir: &std::path::Path, database_url: Option<String>, 
         data_dir: data_dir.to_owned(),
         database_url,
         secret_key: None,
+        secret_key_file: None,
     };
     let db = storage.open(1).await.unwrap();
     let count: i64 =

@@ -173,6 +173,7 @@ impl TestApp {
             data_dir: dir.path().join("data"),
             database_url: pg.as_ref().map(|p| p.url.clone()),
             secret_key: None,
+            secret_key_file: None,
         };
         let mut args = serve_args();
         configure(&mut args);
