@@ -40,3 +40,5 @@ mod sandbox_messaging;
 mod slow_clients;
 mod smtp_sink;
 mod sqlite_lock;
+mod swarm_nodes;
+mod two_node_swarm;
