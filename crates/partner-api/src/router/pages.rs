@@ -15,7 +15,7 @@ fn page(title: &str, message: &str, refresh: bool) -> String {
     };
     format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">{refresh}<title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;background:#f4f6f8;color:#1f2d3d;display:flex;min-height:100vh;align-items:center;justify-content:center;margin:0}}main{{background:#fff;padding:2.5rem 3rem;border-radius:12px;box-shadow:0 2px 12px rgba(0,0,0,.08);max-width:30rem;text-align:center}}h1{{font-size:1.4rem;margin:0 0 .8rem}}p{{color:#52606d;line-height:1.5}}</style></head>
+<style>body{{font-family:system-ui,sans-serif;background:#f4f6f8;color:#1f2d3d;display:flex;min-height:100vh;align-items:center;justify-content:center;margin:0}}main{{background:#fff;padding:2.5rem 3rem;border-radius:12px;box-shadow:0 2px 12px rgba(0,0,0,.08);max-width:30rem;margin:1rem;text-align:center}}@media (max-width:480px){{main{{padding:2rem 1.5rem}}}}h1{{font-size:1.4rem;margin:0 0 .8rem}}p{{color:#52606d;line-height:1.5}}</style></head>
 <body><main><h1>{title}</h1><p>{message}</p></main></body></html>"#
     )
 }
