@@ -17,7 +17,7 @@ use super::engine::{
 };
 use super::{Driver, DriverError, InstanceSpec, Placement};
 use crate::domain::InstanceId;
-use bollard::models::Service;
+use bollard::models::{Service, ServiceSpec};
 use bollard::query_parameters::{
     InspectServiceOptions, ListContainersOptionsBuilder, ListServicesOptionsBuilder,
     UpdateServiceOptions,
@@ -145,13 +145,7 @@ impl SwarmDriver {
         replicas: i64,
         spec: Option<&InstanceSpec>,
     ) -> Result<(), DriverError> {
-        let (Some(mut service_spec), Some(version)) =
-            (current.spec, current.version.and_then(|v| v.index))
-        else {
-            return Err(DriverError::Other(anyhow::anyhow!(
-                "the engine answered a service without spec or version"
-            )));
-        };
+        let (mut service_spec, version) = spec_and_version(current)?;
         service_spec.mode = Some(service::replicas(replicas));
         if let Some(spec) = spec {
             self.image_id().await?;
@@ -164,45 +158,42 @@ impl SwarmDriver {
                 container.secrets = Some(vec![service::secret_mount(&secret)]);
             }
         }
-        let options = UpdateServiceOptions {
-            version: i32::try_from(version).unwrap_or(i32::MAX),
-            ..Default::default()
-        };
-        let name = engine::workload_name(id);
-        match self
-            .engine
-            .docker
-            .update_service(&name, service_spec, options, None)
+        self.update(id, service_spec, version)
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) => Err(engine_error("updating the service", e)),
-        }
+            .map_err(|e| engine_error("updating the service", e))
     }
 
     /// Gives a running service the spec's whole definition (mounts, labels, bootstrap); Swarm
     /// replaces its task, stop-first.
     async fn replace(&self, spec: &InstanceSpec, current: Service) -> Result<(), DriverError> {
-        let version = current
-            .version
-            .and_then(|v| v.index)
-            .ok_or_else(|| DriverError::Other(anyhow::anyhow!("the service has no version")))?;
-        let pinned = current
-            .spec
-            .as_ref()
-            .and_then(|s| nodes::pinned_node(service::constraints_of(s)))
-            .map(str::to_owned);
-        let wanted = self.service_spec(spec, pinned.as_deref()).await?;
+        let (current_spec, version) = spec_and_version(current)?;
+        let wanted = self
+            .service_spec(
+                spec,
+                nodes::pinned_node(service::constraints_of(&current_spec)),
+            )
+            .await?;
+        self.update(&spec.id, wanted, version)
+            .await
+            .map_err(|e| engine_error("updating the service", e))
+    }
+
+    /// Gives the service this definition, if it is still at `version` (else the engine refuses).
+    async fn update(
+        &self,
+        id: &InstanceId,
+        spec: ServiceSpec,
+        version: u64,
+    ) -> Result<(), bollard::errors::Error> {
         let options = UpdateServiceOptions {
             version: i32::try_from(version).unwrap_or(i32::MAX),
             ..Default::default()
         };
         self.engine
             .docker
-            .update_service(&engine::workload_name(&spec.id), wanted, options, None)
+            .update_service(&engine::workload_name(id), spec, options, None)
             .await
             .map(|_| ())
-            .map_err(|e| engine_error("updating the service", e))
     }
 
     async fn wait_for_task(&self, id: &InstanceId) -> Result<Placement, DriverError> {
@@ -233,10 +224,16 @@ impl SwarmDriver {
     /// Where the instance's task runs now, pinning the service to that node the first time;
     /// an error when its node is down or out of this control plane's reach.
     async fn reach(&self, id: &InstanceId) -> Result<Option<Placement>, DriverError> {
+        let Some(service) = self.ours(id).await? else {
+            return Ok(None);
+        };
+        let (spec, version) = spec_and_version(service)?;
         let docker = &self.engine.docker;
         match reach::running_task(docker, id, self.reach).await? {
             TaskReach::At(placement, node_id) => {
-                self.pin(id, &node_id).await?;
+                if nodes::pinned_node(service::constraints_of(&spec)).is_none() {
+                    self.pin(id, spec, version, &node_id).await?;
+                }
                 Ok(Some(placement))
             }
             TaskReach::NodeDown(node) => Err(node_down(&node)),
@@ -246,15 +243,8 @@ impl SwarmDriver {
                 engine::workload_name(id)
             ))),
             TaskReach::NotRunning => {
-                let Some(service) = self.ours(id).await? else {
-                    return Ok(None);
-                };
-                let pinned = service
-                    .spec
-                    .as_ref()
-                    .and_then(|s| nodes::pinned_node(service::constraints_of(s)));
-                match pinned {
-                    Some(node_id) if service.spec.as_ref().map_or(0, service::replicas_of) > 0 => {
+                match nodes::pinned_node(service::constraints_of(&spec)) {
+                    Some(node_id) if service::replicas_of(&spec) > 0 => {
                         let node = nodes::view(docker, node_id).await?;
                         if node.up {
                             Ok(None)
@@ -270,34 +260,21 @@ impl SwarmDriver {
 
     /// Keeps the service on the node its volume is on. Swarm leaves a task that already runs
     /// there as it is when only the constraints change.
-    async fn pin(&self, id: &InstanceId, node_id: &str) -> Result<(), DriverError> {
-        let Some(current) = self.ours(id).await? else {
-            return Ok(());
-        };
-        let (Some(mut spec), Some(version)) = (current.spec, current.version.and_then(|v| v.index))
-        else {
-            return Ok(());
-        };
-        if nodes::pinned_node(service::constraints_of(&spec)).is_some() {
-            return Ok(());
-        }
+    async fn pin(
+        &self,
+        id: &InstanceId,
+        mut spec: ServiceSpec,
+        version: u64,
+        node_id: &str,
+    ) -> Result<(), DriverError> {
         let task = spec.task_template.get_or_insert_with(Default::default);
         task.placement
             .get_or_insert_with(Default::default)
             .constraints
             .get_or_insert_with(Vec::new)
             .push(nodes::pin_constraint(node_id));
-        let options = UpdateServiceOptions {
-            version: i32::try_from(version).unwrap_or(i32::MAX),
-            ..Default::default()
-        };
-        match self
-            .engine
-            .docker
-            .update_service(&engine::workload_name(id), spec, options, None)
-            .await
-        {
-            Ok(_) => Ok(()),
+        match self.update(id, spec, version).await {
+            Ok(()) => Ok(()),
             // Changed meanwhile (a twin pinned it, or scaled it): the next look pins it.
             Err(e) if engine::status_of(&e) == Some(500) || is_conflict(&e) => Ok(()),
             Err(e) => Err(engine_error("pinning the service to its node", e)),
@@ -348,9 +325,6 @@ impl Driver for SwarmDriver {
     }
 
     async fn endpoint(&self, id: &InstanceId) -> Result<Option<Placement>, DriverError> {
-        if self.ours(id).await?.is_none() {
-            return Ok(None);
-        }
         match self.reach(id).await {
             Err(DriverError::NeedsOperator(_)) => Ok(None),
             found => found,
@@ -408,6 +382,16 @@ impl Driver for SwarmDriver {
 
     fn exited(&self) -> Option<Arc<Notify>> {
         Some(self.engine.exited())
+    }
+}
+
+/// A service's definition and the version an update of it must name.
+fn spec_and_version(service: Service) -> Result<(ServiceSpec, u64), DriverError> {
+    match (service.spec, service.version.and_then(|v| v.index)) {
+        (Some(spec), Some(version)) => Ok((spec, version)),
+        _ => Err(DriverError::Other(anyhow::anyhow!(
+            "the engine answered a service without spec or version"
+        ))),
     }
 }
 
