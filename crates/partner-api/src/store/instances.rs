@@ -238,21 +238,25 @@ pub async fn count_by_status(db: &Db) -> anyhow::Result<Vec<(InstanceStatus, i64
 /// Instances that should run, counted by the node they are on (`None`: a driver without nodes)
 /// and whether they can be reached.
 pub async fn count_by_node(db: &Db) -> anyhow::Result<Vec<(Option<String>, bool, i64)>> {
+    // Two counts (integers on both backends) rather than a boolean column, which SQLite
+    // answers as an integer and PostgreSQL as a boolean.
     let rows = sqlx::query(
-        "SELECT node, unavailable IS NULL AS reachable, COUNT(*) AS n FROM instances \
-         WHERE status IN ('ready', 'updating') GROUP BY node, unavailable IS NULL",
+        "SELECT node, COUNT(*) - COUNT(unavailable) AS reachable, COUNT(unavailable) AS unreachable \
+         FROM instances WHERE status IN ('ready', 'updating') GROUP BY node",
     )
     .fetch_all(db.pool())
     .await?;
-    rows.iter()
-        .map(|row| {
-            let reachable = match row.try_get::<bool, _>("reachable") {
-                Ok(b) => b,
-                Err(_) => row.try_get::<i64, _>("reachable")? != 0,
-            };
-            Ok((row.try_get("node")?, reachable, row.try_get("n")?))
-        })
-        .collect()
+    let mut counts = Vec::new();
+    for row in &rows {
+        let node: Option<String> = row.try_get("node")?;
+        for (reachable, column) in [(true, "reachable"), (false, "unreachable")] {
+            let count: i64 = row.try_get(column)?;
+            if count > 0 {
+                counts.push((node.clone(), reachable, count));
+            }
+        }
+    }
+    Ok(counts)
 }
 
 /// Create Instance's one transaction: the instance, the job that deploys it and the answer kept
