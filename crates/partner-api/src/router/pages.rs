@@ -69,11 +69,17 @@ pub fn not_ready(status: InstanceStatus, path: &str) -> Response {
             .into_response()
     };
     if preparing {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("3"));
+        retry_after(&mut response, "3");
     }
     response
+}
+
+/// Tells clients how many seconds to wait before asking again.
+fn retry_after(response: &mut Response, seconds: &'static str) {
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from_static(seconds),
+    );
 }
 
 /// `{"detail"}` for API clients, a page for people.
@@ -115,9 +121,7 @@ pub fn machine_unreachable(path: &str) -> Response {
             true,
         ),
     );
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("10"));
+    retry_after(&mut response, "10");
     response
 }
 
@@ -146,9 +150,7 @@ pub fn too_many_sockets(path: &str) -> Response {
             false,
         ),
     );
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+    retry_after(&mut response, "30");
     response
 }
 
