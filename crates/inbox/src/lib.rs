@@ -19,6 +19,7 @@ pub mod misdirected;
 pub mod password;
 pub mod provision;
 pub mod push;
+pub mod quiet;
 pub mod secret;
 pub mod startup;
 pub mod state;

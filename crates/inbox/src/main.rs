@@ -6,6 +6,9 @@ use inbox::{startup, telemetry};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Before any thread starts: which files the loader mapped, whose pages a quiet instance gives
+    // back (see `quiet`).
+    let startup_files = working_set::StartupFiles::capture().unwrap_or_default();
     let cli = Cli::parse();
     telemetry::init();
     // One thread serves everything: an instance is small and idle most of the time, and a
@@ -15,7 +18,7 @@ fn main() -> ExitCode {
         .max_blocking_threads(2)
         .build();
     let result = match runtime {
-        Ok(runtime) => runtime.block_on(startup::run(cli)),
+        Ok(runtime) => runtime.block_on(startup::run(cli, startup_files)),
         Err(e) => Err(e.into()),
     };
     match result {

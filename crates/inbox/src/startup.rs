@@ -7,7 +7,7 @@ use crate::cors::{self, CorsOrigins};
 use crate::state::AppState;
 use crate::store::Store;
 use crate::web_root::{self, WebRoot};
-use crate::{api, clock, lifetime, messaging, misdirected, provision, push, web};
+use crate::{api, clock, lifetime, messaging, misdirected, provision, push, quiet, web};
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;
@@ -19,13 +19,14 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
+use working_set::StartupFiles;
 
 /// Requests of this API are small; anything bigger is refused before it is read.
 const BODY_LIMIT: usize = 64 * 1024;
 /// After a stop is asked for, open connections get this long to finish.
 const GRACE: Duration = Duration::from_secs(3);
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+pub async fn run(cli: Cli, startup_files: StartupFiles) -> anyhow::Result<()> {
     let started = Instant::now();
     // Taken first: the parent may die while the database opens.
     let parent_to_watch = cli.parent_to_watch();
@@ -46,6 +47,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     );
     let state = AppState::new(store.clone(), identity, &cli.data_dir);
     messaging::start(&state);
+    quiet::start(state.activity.clone(), store.clone(), startup_files);
     let app = router(state, front_end);
     serve(listener, app, cli.listener_limits(), parent_to_watch).await;
     store.close().await;
@@ -93,6 +95,10 @@ pub fn router(state: AppState, front_end: FrontEnd) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             misdirected::refuse_misdirected,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            quiet::track,
         ))
         .with_state(state)
 }

@@ -2,6 +2,7 @@ use crate::login_limiter::LoginLimiter;
 use crate::messaging::Messaging;
 use crate::provision::Identity;
 use crate::push::Hub;
+use crate::quiet::Activity;
 use crate::store::Store;
 use std::path::Path;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     pub push: Hub,
     pub messaging: Messaging,
+    pub activity: Arc<Activity>,
 }
 
 impl AppState {
@@ -24,6 +26,7 @@ impl AppState {
             limiter: Arc::default(),
             push: Hub::default(),
             messaging: Messaging::new(data_dir),
+            activity: Arc::default(),
         }
     }
 

@@ -109,6 +109,14 @@ impl Store {
         }
     }
 
+    /// Frees what SQLite holds in memory that it can read again from the file: the page cache.
+    pub async fn shrink_memory(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("PRAGMA shrink_memory")
+            .execute(&self.pool)
+            .await
+            .map(drop)
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -11,6 +11,7 @@ mod messaging;
 mod platform;
 mod process;
 mod push;
+mod quiet;
 mod sign_in;
 mod slow_clients;
 mod support;
