@@ -66,6 +66,8 @@ pub struct Deployer {
     pub worker_id: String,
     /// Which instances are busy, and each instance's turn to sleep or wake.
     pub sleep: Arc<sleep::Sleep>,
+    /// The last report read of each instance, so a quiet one is not asked again.
+    pub last_reports: Arc<key_check::LastReports>,
     http: reqwest::Client,
 }
 
@@ -90,6 +92,7 @@ impl Deployer {
             settings,
             worker_id: crate::domain::prefixed_random_id("worker"),
             sleep: Arc::default(),
+            last_reports: Arc::default(),
             http,
         }
     }

@@ -76,6 +76,15 @@ impl Sleep {
         (entry.busy == 0).then(|| entry.last.elapsed())
     }
 
+    /// Whether a request or websocket of the instance ended after `since` or is open now; an
+    /// instance not seen counts as active.
+    pub fn active_since(&self, id: &InstanceId, since: Instant) -> bool {
+        let activity = self.activity.lock().unwrap_or_else(|e| e.into_inner());
+        activity
+            .get(id)
+            .is_none_or(|a| a.busy > 0 || a.last > since)
+    }
+
     fn touch(&self, id: &InstanceId) {
         let mut activity = self.activity.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(entry) = activity.get_mut(id) {

@@ -170,6 +170,8 @@ async fn apply(
             messaging_url: hub.messaging_url.clone(),
         }),
     };
+    // Busy while it takes the change: not put to sleep, and asked for its report again after.
+    let _busy = ctx.sleep.busy(&instance.id);
     push_settings(ctx, &endpoint, platform_token, &settings).await?;
     if let Some(key) = &change.key {
         register_inbound(ctx, &instance, &hub, key, platform_token).await?;
