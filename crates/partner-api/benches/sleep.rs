@@ -1,8 +1,9 @@
 //! Issue 12: thousands of instances on one machine, asleep while idle. Creates them (the first
-//! and last 100 one after another, the rest 32 creates in flight), lets them fall asleep (`--instance-idle-seconds 2`), wakes 200 at random through the
-//! router, and prints: the time until all are ready, create → `token` event for the first and the
-//! last 100, memory once all sleep, wake latency, and the memory of an awake idle instance (its
-//! resident set, and the part of it that is its own: the binary's pages are shared by all).
+//! and last 100 one after another, the rest 32 creates in flight), lets them fall asleep
+//! (`--instance-idle-seconds 5`), wakes 200 at random through the router, and prints: the time
+//! until all are ready, create → `token` event for the first and the last 100, memory once all
+//! sleep, wake latency, and the memory of an awake idle instance (its resident set, and the part
+//! of it that is its own: the binary's pages are shared by all).
 //!
 //! Run: `cargo build --release --workspace && cargo bench -p partner-api --bench sleep`
 //! (`SLEEP_BENCH_INSTANCES` sets how many; 10,000 by default).
@@ -44,7 +45,8 @@ async fn main() {
     let (receiver, hooks) = start_receiver().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let mut args = common::serve_args();
-    args.instance_idle_seconds = 2;
+    // Long enough that the woken instances are measured awake and quiet, short enough to wait for.
+    args.instance_idle_seconds = 5;
     let service = start(dir.path(), &args).await;
     let base = format!("http://{}", service.api_addr);
     let router = service.router_addr;
@@ -129,11 +131,13 @@ async fn main() {
     let (p50, p99, max) = percentiles(wakes);
     println!("wake through the router, {WAKES} random instances one after another: p50 {p50:.1} ms  p99 {p99:.1} ms  max {max:.1} ms");
 
+    // An instance gives its code pages back one to two seconds after its last request.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     let pids = inbox_pids();
     let rss: Vec<u64> = pids.iter().filter_map(|p| rss_kib(*p)).collect();
     let private: Vec<u64> = pids.iter().filter_map(|p| private_kib(*p)).collect();
     println!(
-        "awake idle instance, median of {}: {:.1} MiB resident, of which {:.1} MiB its own (the rest the shared binary and libraries)",
+        "awake idle instance, quiet after its wake, median of {}: {:.1} MiB resident, of which {:.1} MiB its own (the rest the shared binary and libraries)",
         pids.len(),
         median_mib(rss),
         median_mib(private)
