@@ -2,38 +2,12 @@
 //! binary, a bootstrap file with the inbound webhook secret, a loopback port), and what the
 //! benchmark reads about it: its memory, its CPU time and an agent's token.
 
-pub use super::started::{data_dir, inbound_secret, Instance, Spec};
+pub use super::started::{data_dir, inbound_secret, memory, Instance, Memory, Spec};
 use serde_json::{json, Value};
 use std::time::Duration;
 
 const AGENT: &str = "bench.agent";
 const AGENT_PASSWORD: &str = "correct horse battery staple";
-
-/// Resident memory in MiB: all of it, the process's own (heap, stacks) and mapped files (the
-/// code of the binary and its libraries, the database's shared memory).
-pub struct Memory {
-    pub rss: f64,
-    pub anon: f64,
-    pub file: f64,
-}
-
-/// Resident memory of the instance now (`/proc/{pid}/status`).
-pub fn memory(instance: &Instance) -> Memory {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", instance.pid()))
-        .expect("/proc/{pid}/status");
-    let mib = |key: &str| {
-        let line = status.lines().find_map(|l| l.strip_prefix(key));
-        let kib = line.map(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>());
-        kib.and_then(Result::ok)
-            .unwrap_or_else(|| panic!("a {key} line")) as f64
-            / 1024.0
-    };
-    Memory {
-        rss: mib("VmRSS:"),
-        anon: mib("RssAnon:"),
-        file: mib("RssFile:") + mib("RssShmem:"),
-    }
-}
 
 /// CPU time of a process (`self` for this one) so far, all threads, user and system.
 pub fn cpu_time(pid: &str) -> Duration {

@@ -1,21 +1,9 @@
 //! A quiet instance gives back the code pages it faulted in, and answers its next request as
 //! before.
 
+use crate::support::instance::memory;
 use crate::support::{Instance, Spec};
 use std::time::{Duration, Instant};
-
-/// Resident KiB of the process that are pages of files (its binary and libraries), not its data.
-fn file_backed_kib(pid: u32) -> u64 {
-    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).expect("smaps");
-    let field = |name: &str| -> u64 {
-        rollup
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect(name)
-    };
-    field("Rss:") - field("Anonymous:")
-}
 
 /// The health answer, a stylesheet (bytes of the binary itself) and the API's refusal.
 async fn pages(http: &reqwest::Client, instance: &Instance) -> Vec<(u16, String)> {
@@ -40,27 +28,28 @@ async fn a_quiet_instance_gives_its_code_pages_back_and_answers_the_next_request
         first.iter().map(|(status, _)| *status).collect::<Vec<_>>(),
         [200, 200, 401]
     );
-    let serving = file_backed_kib(instance.pid());
+    let serving = memory(&instance).file;
 
     let deadline = Instant::now() + Duration::from_secs(15);
-    let mut quiet = serving;
-    while Instant::now() < deadline {
+    let mut quiet = memory(&instance);
+    while quiet.file >= serving / 2.0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        quiet = file_backed_kib(instance.pid());
-        if quiet < serving / 2 {
-            break;
-        }
+        quiet = memory(&instance);
     }
     assert!(
-        quiet < serving / 2,
-        "code and libraries resident after a quiet spell: {quiet} KiB, while serving {serving} KiB"
+        quiet.file < serving / 2.0,
+        "code and libraries resident after a quiet spell: {:.1} MiB, while serving {serving:.1} MiB",
+        quiet.file
     );
 
-    eprintln!("file-backed resident: {serving} KiB serving, {quiet} KiB quiet");
+    eprintln!(
+        "quiet: {:.1} MiB resident, {:.1} MiB its own, {:.1} MiB files ({serving:.1} MiB while serving)",
+        quiet.rss, quiet.anon, quiet.file
+    );
     let again = pages(&http, &instance).await;
     assert_eq!(again, first, "the same answers after the pages came back");
     assert!(
-        file_backed_kib(instance.pid()) > quiet,
+        memory(&instance).file > quiet.file,
         "serving maps the code again"
     );
 }

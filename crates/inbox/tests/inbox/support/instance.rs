@@ -260,3 +260,29 @@ fn bootstrap_file(spec: &Spec, [code, configurator, platform]: &[String; 3]) -> 
     };
     serde_json::to_string_pretty(&bootstrap).expect("serializable")
 }
+
+/// Resident memory in MiB: all of it, the process's own (heap, stacks) and mapped files (the
+/// code of the binary and its libraries, the database's shared memory).
+pub struct Memory {
+    pub rss: f64,
+    pub anon: f64,
+    pub file: f64,
+}
+
+/// Resident memory of the instance now (`/proc/{pid}/status`).
+pub fn memory(instance: &Instance) -> Memory {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", instance.pid()))
+        .expect("/proc/{pid}/status");
+    let mib = |key: &str| {
+        let line = status.lines().find_map(|l| l.strip_prefix(key));
+        let kib = line.map(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>());
+        kib.and_then(Result::ok)
+            .unwrap_or_else(|| panic!("a {key} line")) as f64
+            / 1024.0
+    };
+    Memory {
+        rss: mib("VmRSS:"),
+        anon: mib("RssAnon:"),
+        file: mib("RssFile:") + mib("RssShmem:"),
+    }
+}
