@@ -88,6 +88,10 @@ pub async fn forward(state: &RouterState, req: Request, hop: &Hop<'_>) -> Respon
             Response::from_parts(parts, Body::new(body)).into_response()
         }
         Err(_) if overflow.happened() => pages::too_large(&path),
+        Err(e) if e.is_connect() => {
+            tracing::warn!(endpoint = %hop.endpoint, error = %e, "instance not reached");
+            pages::not_reached(&path)
+        }
         Err(e) => {
             tracing::warn!(endpoint = %hop.endpoint, error = %e, "instance did not answer");
             pages::unavailable(&path)

@@ -48,6 +48,10 @@ struct RouterState {
 /// The longest an instance may take to answer (a websocket: its handshake) before the browser
 /// gets a 504.
 const UPSTREAM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// An instance's connection is a hop on one machine or across an overlay network: milliseconds.
+/// A connection (its name looked up included) not made in this time goes nowhere (its machine
+/// gone), and is answered as such rather than held for [`UPSTREAM_TIMEOUT`].
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 pub fn app(
     deployer: Deployer,

@@ -125,6 +125,24 @@ pub fn machine_unreachable(path: &str) -> Response {
     response
 }
 
+/// An instance nothing answers for: no connection within [`super::CONNECT_TIMEOUT`], refused, or
+/// its name no longer resolves. On a Swarm this is what the seconds before a node is known to be
+/// down look like, so it is the same kind of answer as [`machine_unreachable`]: try again soon.
+pub fn not_reached(path: &str) -> Response {
+    let mut response = answer(
+        StatusCode::SERVICE_UNAVAILABLE,
+        path,
+        "The inbox could not be reached; try again in a few seconds.",
+        (
+            "Inbox unreachable",
+            "The inbox could not be reached just now. Nothing is lost: this page refreshes itself until it answers.",
+            true,
+        ),
+    );
+    retry_after(&mut response, "5");
+    response
+}
+
 pub fn timed_out(path: &str) -> Response {
     answer(
         StatusCode::GATEWAY_TIMEOUT,

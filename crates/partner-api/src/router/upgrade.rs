@@ -5,9 +5,8 @@
 
 use super::forward::{prepare_headers, strip_hop_by_hop, Hop};
 use super::sockets::{self, Permit};
-use super::{pages, RouterState, UPSTREAM_TIMEOUT};
+use super::{pages, RouterState, CONNECT_TIMEOUT, UPSTREAM_TIMEOUT};
 use crate::domain::InstanceId;
-use anyhow::Context;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
@@ -69,7 +68,19 @@ pub async fn forward(
         headers.entry(header::HOST).or_insert(host);
     }
 
-    let answer = tokio::time::timeout(UPSTREAM_TIMEOUT, handshake(hop.endpoint, upstream)).await;
+    let stream = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(hop.endpoint)).await
+    {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(e)) => {
+            tracing::warn!(endpoint = %hop.endpoint, error = %e, "instance not reached for a websocket");
+            return pages::not_reached(&path);
+        }
+        Err(_) => {
+            tracing::warn!(endpoint = %hop.endpoint, "instance not reached for a websocket within {CONNECT_TIMEOUT:?}");
+            return pages::not_reached(&path);
+        }
+    };
+    let answer = tokio::time::timeout(UPSTREAM_TIMEOUT, handshake(stream, upstream)).await;
     let mut response = match answer {
         Ok(Ok(response)) => response,
         Ok(Err(e)) => {
@@ -100,10 +111,7 @@ pub async fn forward(
 }
 
 /// Sends the handshake on a fresh connection, which the upgrade then takes over.
-async fn handshake(endpoint: &str, req: Request) -> anyhow::Result<hyper::Response<Incoming>> {
-    let stream = TcpStream::connect(endpoint)
-        .await
-        .with_context(|| format!("connecting to {endpoint}"))?;
+async fn handshake(stream: TcpStream, req: Request) -> anyhow::Result<hyper::Response<Incoming>> {
     // Frames are small and wanted at once.
     stream.set_nodelay(true)?;
     let (mut sender, connection) =

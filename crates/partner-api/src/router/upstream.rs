@@ -77,7 +77,17 @@ impl tower::Service<Uri> for Connector {
     fn call(&mut self, uri: Uri) -> Self::Future {
         let connecting = self.0.call(uri);
         Box::pin(async move {
-            let tcp = connecting.await?.into_inner();
+            // The name's lookup included: on a swarm, a service whose node just went away is
+            // no longer known to the embedded DNS, which then asks upstream servers and waits.
+            let tcp = tokio::time::timeout(super::CONNECT_TIMEOUT, connecting)
+                .await
+                .map_err(|_| {
+                    io::Error::new(
+                        ErrorKind::TimedOut,
+                        "no connection within the connect timeout",
+                    )
+                })??
+                .into_inner();
             Ok(TokioIo::new(Upstream {
                 tcp,
                 peer_gone: false,

@@ -271,6 +271,17 @@ async fn an_instance_process_killed_from_outside_is_started_again(backend: Backe
     app.stop().await;
 }
 
+/// Records `endpoint` as where the instance runs, as a stale record would.
+async fn record_endpoint(app: &TestApp, id: &str, endpoint: &str) {
+    partner_api::store::deployments::set_endpoint(
+        app.db(),
+        &partner_api::domain::InstanceId::parse(id).unwrap(),
+        Some(endpoint),
+    )
+    .await
+    .unwrap();
+}
+
 async fn a_stale_route_to_another_instances_port_never_reaches_that_instance(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let a = app
@@ -288,13 +299,7 @@ async fn a_stale_route_to_another_instances_port_never_reaches_that_instance(bac
         .fetch_one(app.db().pool())
         .await
         .unwrap();
-    partner_api::store::deployments::set_endpoint(
-        app.db(),
-        &partner_api::domain::InstanceId::parse(a_id).unwrap(),
-        Some(&b_endpoint),
-    )
-    .await
-    .unwrap();
+    record_endpoint(&app, a_id, &b_endpoint).await;
 
     let mut recovered = false;
     for _ in 0..100 {
@@ -319,7 +324,54 @@ async fn a_stale_route_to_another_instances_port_never_reaches_that_instance(bac
     app.stop().await;
 }
 
+/// What a Swarm node that has just gone away looks like to the router, before anything says so:
+/// an endpoint nothing answers at. A `503` to try again soon, never a `502`.
+async fn an_instance_nothing_answers_for_is_a_503_to_try_again_soon(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |args| {
+        // Left alone, the reconciler would record the real endpoint again.
+        args.reconcile_interval_seconds = 3600;
+    })
+    .await;
+    let created = app
+        .create(json!({"subdomain": "faraway", "channel_id": "FarawayCH"}))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    app.wait_for(id, "ready").await;
+    let nowhere = format!("127.0.0.1:{}", crate::receiver::closed_port().await);
+    record_endpoint(&app, id, &nowhere).await;
+
+    // The router follows the change within its route cache's lifetime (2 s).
+    let mut answer = app.via_router("faraway", "/api/v1/status/health").await;
+    for _ in 0..60 {
+        if answer.status() != 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        answer = app.via_router("faraway", "/api/v1/status/health").await;
+    }
+    assert_eq!(answer.status(), 503);
+    assert_eq!(answer.headers()["retry-after"], "5");
+    let body: Value = answer.json().await.unwrap();
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("could not be reached"),
+        "{body}"
+    );
+    let page = app.via_router("faraway", "/").await;
+    assert_eq!(page.status(), 503);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Inbox unreachable"), "{page}");
+    assert!(
+        page.contains("refresh"),
+        "the page refreshes itself: {page}"
+    );
+    app.stop().await;
+}
+
 crate::on_both_backends!(
+    an_instance_nothing_answers_for_is_a_503_to_try_again_soon,
     a_stale_route_to_another_instances_port_never_reaches_that_instance,
     the_quick_start_instance_becomes_ready_and_answers_through_the_router,
     the_router_answers_unknown_hosts_with_404_and_instances_in_preparation_with_503,
