@@ -2,7 +2,7 @@
 
 use crate::delivery::mail::SmtpUrl;
 use crate::delivery::schedule::{parse_seconds, RetrySchedule};
-use crate::deploy::driver::SwarmReach;
+use crate::deploy::driver::{SharedVolumes, SwarmReach, VolumeOption};
 use clap::{ArgAction, Args, ValueEnum};
 use instance_contract::bootstrap::FrontEndBootstrap;
 use instance_contract::origin::AllowedOrigin;
@@ -119,6 +119,21 @@ pub struct ServeArgs {
     /// over `--swarm-network` (running as a service on that network: `deploy/stack.yml`).
     #[arg(long, env = "PARTNER_API_SWARM_REACH", value_enum, default_value_t = SwarmReach::Gateway)]
     pub swarm_reach: SwarmReach,
+    /// A volume driver whose volumes every node sees the same (swarm driver): shared storage,
+    /// such as `local` with NFS options or a volume plugin. Instances created while it is set
+    /// are not pinned to a node and move when theirs is drained or goes down; without it each
+    /// instance stays on the node its volume was made on.
+    #[arg(long, env = "PARTNER_API_SWARM_VOLUME_DRIVER")]
+    pub swarm_volume_driver: Option<String>,
+    /// An option of `--swarm-volume-driver`, `KEY=VALUE` (repeat it, or separate them with `;` in the
+    /// environment variable); `{volume}` in a value is the instance's volume name, e.g.
+    /// `device=:/exports/{volume}`.
+    #[arg(
+        long = "swarm-volume-opt",
+        env = "PARTNER_API_SWARM_VOLUME_OPTS",
+        value_delimiter = ';'
+    )]
+    pub swarm_volume_opts: Vec<String>,
     /// The `inbox` binary the process driver runs. Default: `inbox` next to this executable.
     #[arg(long, env = "PARTNER_API_INBOX_BIN")]
     pub inbox_bin: Option<PathBuf>,
@@ -251,6 +266,20 @@ impl ServeArgs {
         }
     }
 
+    /// The shared storage of instance volumes on a swarm, if the operator named one.
+    pub fn shared_volumes(&self) -> anyhow::Result<Option<SharedVolumes>> {
+        // An empty entry is what a stack file's unset `${VAR:-}` gives.
+        let options = self
+            .swarm_volume_opts
+            .iter()
+            .filter(|o| !o.trim().is_empty())
+            .map(|o| o.parse::<VolumeOption>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("--swarm-volume-opt: {e}"))?;
+        SharedVolumes::from_settings(self.swarm_volume_driver.as_deref(), &options)
+            .map_err(anyhow::Error::msg)
+    }
+
     pub fn engine_settings(&self) -> crate::deploy::driver::EngineSettings {
         crate::deploy::driver::EngineSettings {
             image: self.container_image.clone(),
@@ -305,6 +334,7 @@ impl ServeArgs {
             "--base-domain must be a DNS name such as inbox.example.com: {:?}",
             self.base_domain
         );
+        self.shared_volumes()?;
         if let Some(dir) = &self.instance_web_root {
             anyhow::ensure!(
                 dir.is_dir(),
@@ -328,4 +358,56 @@ pub fn inbox_next_to_this_executable() -> anyhow::Result<PathBuf> {
         .parent()
         .ok_or_else(|| anyhow::anyhow!("the executable has no directory"))?;
     Ok(dir.join("inbox"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Serve {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+
+    fn serve(args: &[&str]) -> ServeArgs {
+        Serve::parse_from(std::iter::once("serve").chain(args.iter().copied())).args
+    }
+
+    #[test]
+    fn shared_volume_options_need_a_driver_and_each_is_key_value() {
+        let shared = serve(&[
+            "--swarm-volume-driver",
+            "local",
+            "--swarm-volume-opt",
+            "type=nfs;o=addr=nfs-host,rw;device=:/inbox/{volume}",
+        ])
+        .shared_volumes()
+        .unwrap()
+        .unwrap();
+        assert_eq!(shared.driver, "local");
+        assert_eq!(shared.options.len(), 3, "the NFS options keep their commas");
+        assert!(serve(&[]).shared_volumes().unwrap().is_none());
+
+        let alone = serve(&["--swarm-volume-opt", "type=nfs"]).validate();
+        assert!(
+            alone
+                .unwrap_err()
+                .to_string()
+                .contains("needs --swarm-volume-driver"),
+            "options without a driver are refused at start"
+        );
+        let malformed = serve(&[
+            "--swarm-volume-driver",
+            "local",
+            "--swarm-volume-opt",
+            "nfs",
+        ]);
+        assert!(malformed
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("`nfs` is not KEY=VALUE"));
+    }
 }

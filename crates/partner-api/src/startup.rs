@@ -54,6 +54,7 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
                 args.engine_settings(),
                 args.swarm_network.clone(),
                 args.swarm_reach,
+                args.shared_volumes()?,
             )
             .await?,
         ),

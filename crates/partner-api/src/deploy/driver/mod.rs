@@ -10,7 +10,9 @@ mod swarm;
 pub use docker::DockerDriver;
 pub use engine::EngineSettings;
 pub use process::ProcessDriver;
-pub use swarm::{mark_node_image, node_image_label, SwarmDriver, SwarmReach};
+pub use swarm::{
+    mark_node_image, node_image_label, SharedVolumes, SwarmDriver, SwarmReach, VolumeOption,
+};
 
 use crate::domain::InstanceId;
 use instance_contract::bootstrap::Bootstrap;

@@ -2,22 +2,25 @@
 //! volume `inbox-<id>-data`, its bootstrap a secret named by its digest, reached by name over the
 //! overlay network or through the node's gateway bridge (`reach.rs`). Swarm places a new
 //! instance on a node holding the image (`nodes.rs`); once it runs, the service is pinned to
-//! that node, where its volume is. Services' labels are the record of what runs.
+//! that node, where its volume is, unless the volume is on shared storage (`volumes.rs`).
+//! Services' labels are the record of what runs.
 
 mod nodes;
 mod reach;
 mod secret;
 mod service;
+mod volumes;
 
 pub use nodes::{image_label as node_image_label, mark_image as mark_node_image};
 pub use reach::SwarmReach;
+pub use volumes::{SharedVolumes, VolumeOption};
 
 use super::engine::{
     self, engine_error, is_conflict, is_not_found, volume, Engine, EngineSettings,
 };
 use super::{Driver, DriverError, InstanceSpec, Placement};
 use crate::domain::InstanceId;
-use bollard::models::{Service, ServiceSpec};
+use bollard::models::{MountVolumeOptionsDriverConfig, Service, ServiceSpec};
 use bollard::query_parameters::{
     InspectServiceOptions, ListContainersOptionsBuilder, ListServicesOptionsBuilder,
     UpdateServiceOptions,
@@ -37,6 +40,8 @@ pub struct SwarmDriver {
     engine: Engine,
     network: String,
     reach: SwarmReach,
+    /// The storage of new instances' volumes when it is shared by every node.
+    shared_volumes: Option<SharedVolumes>,
     /// The images this process has labelled its own node as holding.
     marked: Mutex<HashSet<String>>,
 }
@@ -46,6 +51,7 @@ impl SwarmDriver {
         settings: EngineSettings,
         network: String,
         reach: SwarmReach,
+        shared_volumes: Option<SharedVolumes>,
     ) -> anyhow::Result<Self> {
         let engine = Engine::connect(settings).await?;
         let info = engine.docker.info().await?;
@@ -64,6 +70,7 @@ impl SwarmDriver {
             engine,
             network,
             reach,
+            shared_volumes,
             marked: Mutex::default(),
         })
     }
@@ -95,11 +102,13 @@ impl SwarmDriver {
         Ok(image_id)
     }
 
-    /// The service's whole definition: placed on a node with the image, and kept on `pinned`.
+    /// The service's whole definition: placed on a node with the image, kept on `pinned`, its
+    /// volume of `volume_driver` (`None`: the node's own).
     async fn service_spec(
         &self,
         spec: &InstanceSpec,
         pinned: Option<&str>,
+        volume_driver: Option<MountVolumeOptionsDriverConfig>,
     ) -> Result<bollard::models::ServiceSpec, DriverError> {
         let image_id = self.image_id().await?;
         let secret = secret::ensure(&self.engine.docker, spec).await?;
@@ -110,6 +119,7 @@ impl SwarmDriver {
             image_id: &image_id,
             network: &self.network,
             constraints,
+            volume_driver,
         };
         Ok(service::spec(spec, &self.engine.settings, target, &secret))
     }
@@ -128,7 +138,11 @@ impl SwarmDriver {
 
     async fn create(&self, spec: &InstanceSpec) -> Result<(), DriverError> {
         reach::ensure_network(&self.engine.docker, &self.network).await?;
-        let service = self.service_spec(spec, None).await?;
+        let volume_driver = self
+            .shared_volumes
+            .as_ref()
+            .map(|shared| shared.driver_config(&engine::volume_name(&spec.id)));
+        let service = self.service_spec(spec, None, volume_driver).await?;
         match self.engine.docker.create_service(service, None).await {
             Ok(_) => Ok(()),
             Err(e) if is_conflict(&e) => Ok(()),
@@ -167,10 +181,12 @@ impl SwarmDriver {
     /// replaces its task, stop-first.
     async fn replace(&self, spec: &InstanceSpec, current: Service) -> Result<(), DriverError> {
         let (current_spec, version) = spec_and_version(current)?;
+        // The volume stays where it is, whatever the settings now say of new ones.
         let wanted = self
             .service_spec(
                 spec,
                 nodes::pinned_node(service::constraints_of(&current_spec)),
+                volumes::driver_config_of(&current_spec),
             )
             .await?;
         self.update(&spec.id, wanted, version)
@@ -231,7 +247,8 @@ impl SwarmDriver {
         let docker = &self.engine.docker;
         match reach::running_task(docker, id, self.reach).await? {
             TaskReach::At(placement, node_id) => {
-                if nodes::pinned_node(service::constraints_of(&spec)).is_none() {
+                let pinned = nodes::pinned_node(service::constraints_of(&spec)).is_some();
+                if !pinned && !volumes::may_move(&spec) {
                     self.pin(id, spec, version, &node_id).await?;
                 }
                 Ok(Some(placement))

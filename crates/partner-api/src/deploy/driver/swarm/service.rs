@@ -7,8 +7,8 @@ use super::super::InstanceSpec;
 use crate::images::INSTANCE_UID;
 use bollard::models::{
     EndpointSpec, EndpointSpecModeEnum, Limit, Mount, MountTypeEnum, MountVolumeOptions,
-    NetworkAttachmentConfig, ServiceSpec, ServiceSpecMode, ServiceSpecModeReplicated,
-    ServiceSpecUpdateConfig, ServiceSpecUpdateConfigFailureActionEnum,
+    MountVolumeOptionsDriverConfig, NetworkAttachmentConfig, ServiceSpec, ServiceSpecMode,
+    ServiceSpecModeReplicated, ServiceSpecUpdateConfig, ServiceSpecUpdateConfigFailureActionEnum,
     ServiceSpecUpdateConfigOrderEnum, TaskSpec, TaskSpecContainerSpec, TaskSpecContainerSpecFile,
     TaskSpecContainerSpecSecrets, TaskSpecPlacement, TaskSpecResources, TaskSpecRestartPolicy,
     TaskSpecRestartPolicyConditionEnum,
@@ -23,12 +23,13 @@ pub struct SecretRef {
     pub name: String,
 }
 
-/// Where a service runs: the image (by id, so no node asks a registry for it), the network, and
-/// the placement constraints.
+/// Where a service runs: the image (by id, so no node asks a registry for it), the network, the
+/// placement constraints, and the driver of its volume (`None`: the node's own, see `volumes`).
 pub struct Target<'a> {
     pub image_id: &'a str,
     pub network: &'a str,
     pub constraints: Vec<String>,
+    pub volume_driver: Option<MountVolumeOptionsDriverConfig>,
 }
 
 pub fn spec(
@@ -44,6 +45,7 @@ pub fn spec(
         typ: Some(MountTypeEnum::VOLUME),
         volume_options: Some(MountVolumeOptions {
             labels: Some(labels.clone()),
+            driver_config: target.volume_driver,
             ..Default::default()
         }),
         ..Default::default()
