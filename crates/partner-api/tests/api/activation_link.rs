@@ -3,7 +3,7 @@
 //! `admin_email` the e-mail goes out again.
 
 use crate::smtp_sink::SmtpSink;
-use crate::support::{json, Backend, TestApp, SANDBOX_KEY};
+use crate::support::{json, save_password_via, Backend, TestApp, SANDBOX_KEY};
 use mail_parser::MessageParser;
 use reqwest::Response;
 use serde_json::{json, Value};
@@ -43,24 +43,14 @@ async fn new_link(app: &TestApp, id: &str) -> (u16, Value) {
 }
 
 async fn save_password(app: &TestApp, subdomain: &str, url: &str) -> Response {
-    let code = url.rsplit("c=").next().unwrap();
     let port = app.router_addr().port();
-    let browser = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    browser
-        .post(format!("http://{}/confirm_account", app.router_addr()))
-        .header("Host", format!("{subdomain}.inbox.localhost:{port}"))
-        .form(&[
-            ("c", code),
-            ("password", PASSWORD),
-            ("password_confirmation", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap()
+    save_password_via(
+        &format!("http://{}", app.router_addr()),
+        &format!("{subdomain}.inbox.localhost:{port}"),
+        url,
+        PASSWORD,
+    )
+    .await
 }
 
 async fn a_fresh_link_replaces_the_old_one_and_is_mailed_again(backend: Backend) {

@@ -37,6 +37,7 @@ mod router_client_addr;
 mod router_edges;
 mod router_websocket;
 mod sandbox_messaging;
+mod shared_volume_plugin;
 mod slow_clients;
 mod smtp_sink;
 mod sqlite_lock;

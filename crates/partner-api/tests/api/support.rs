@@ -374,3 +374,30 @@ impl TestApp {
         body["api_key"].as_str().unwrap().to_owned()
     }
 }
+
+/// Saves `password` with an activation link's code as the password form posts it, through the
+/// router at `router` (`http://host:port`) to the inbox answering at `host`; the answer is not
+/// followed.
+pub async fn save_password_via(
+    router: &str,
+    host: &str,
+    activation_url: &str,
+    password: &str,
+) -> Response {
+    let code = activation_url.rsplit("c=").next().unwrap();
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{router}/confirm_account"))
+        .header("Host", host)
+        .form(&[
+            ("c", code),
+            ("password", password),
+            ("password_confirmation", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}

@@ -1,14 +1,20 @@
-//! The control plane as a stack (`deploy/stack.yml`) on a real two-node swarm: instances on both
-//! nodes, each reached through the router by its service name over the overlay network, and a
-//! node that goes away and comes back.
+//! The control plane as a stack (`deploy/stack.yml`) on a real swarm of two working nodes: a
+//! control-plane replica on each, instances on both nodes, each reached through the router of
+//! either node by its service name over the overlay network, a node that goes away and comes
+//! back, a drained node, and instances on shared storage that move when their node is drained.
 //!
 //! What this machine cannot show: its kernel has no IPVS, which Swarm's routing mesh (ingress
 //! publishing) and virtual IPs need. The stack is deployed with `PARTNER_API_PUBLISH_MODE=host`,
-//! so the router answers on the node its replica runs on (the manager), and instance services
-//! use DNS round robin, which needs no IPVS, on every machine.
+//! so each node's router answers on that node's address (with the mesh, any node's address
+//! reaches any replica), and a rolling update of the control plane cannot be shown to lose no
+//! request: without the mesh a node's port is closed while its replica is replaced. Instance
+//! services use DNS round robin, which needs no IPVS, on every machine.
 
 use crate::engine;
-use crate::support::{inbox_bin, partner_api_bin, PostgresDatabase, SANDBOX_KEY};
+use crate::shared_volume_plugin::SharedVolumePlugin;
+use crate::support::{
+    inbox_bin, partner_api_bin, save_password_via, PostgresDatabase, SANDBOX_KEY,
+};
 use crate::two_node_swarm::{Node, TwoNodeSwarm, HOST_ADDRESS};
 use base64::Engine;
 use serde_json::{json, Value};
@@ -18,6 +24,7 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 
 const STACK: &str = "pa";
+const PASSWORD: &str = "correct-horse-battery";
 
 /// A TCP relay from the host's bridge address to PostgreSQL on loopback, so the control plane
 /// in the swarm reaches the test's database; stops when dropped.
@@ -91,8 +98,10 @@ fn build_images(swarm: &TwoNodeSwarm) {
 }
 
 struct Deployed {
+    /// Node 1's Partner API.
     api: String,
-    router: String,
+    /// The router of each working node, by node name.
+    routers: BTreeMap<String, String>,
     client: reqwest::Client,
 }
 
@@ -113,7 +122,22 @@ impl Deployed {
 
     /// Creates an instance as the sandbox partner and waits until it is ready.
     async fn create(&self, manager: &Node, subdomain: &str) -> String {
-        let body = json!({"channel_id": format!("Ch{}", subdomain.replace('-', "")), "subdomain": subdomain});
+        self.create_with(manager, subdomain, false).await.0
+    }
+
+    /// Creates an instance, with an activation link if asked, and waits until it is ready; its
+    /// id and the create answer.
+    async fn create_with(
+        &self,
+        manager: &Node,
+        subdomain: &str,
+        generate_activation: bool,
+    ) -> (String, Value) {
+        let body = json!({
+            "channel_id": format!("Ch{}", subdomain.replace('-', "")),
+            "subdomain": subdomain,
+            "generate_activation": generate_activation,
+        });
         let created: Value = self
             .client
             .post(format!("{}/v1/instances", self.api))
@@ -130,7 +154,7 @@ impl Deployed {
         loop {
             let instance = self.instance(&id).await;
             if instance["status"] == "ready" {
-                return id;
+                return (id, created);
             }
             assert!(
                 Instant::now() < deadline,
@@ -148,11 +172,16 @@ impl Deployed {
         self.get(&format!("/v1/instances/{id}")).await.1
     }
 
-    /// The status of `path` through the router, and its body.
+    /// The status of `path` through node 1's router, and its body.
     async fn via_router(&self, subdomain: &str, path: &str) -> (u16, String) {
+        self.via_router_of("pa-node-1", subdomain, path).await
+    }
+
+    /// The status of `path` through the router of `node`, and its body.
+    async fn via_router_of(&self, node: &str, subdomain: &str, path: &str) -> (u16, String) {
         match self
             .client
-            .get(format!("{}{path}", self.router))
+            .get(format!("{}{path}", self.routers[node]))
             .header("host", format!("{subdomain}.inbox.localhost"))
             .send()
             .await
@@ -161,8 +190,31 @@ impl Deployed {
                 answer.status().as_u16(),
                 answer.text().await.unwrap_or_default(),
             ),
-            Err(e) => (0, e.to_string()),
+            Err(e) => (0, format!("{e:?}")),
         }
+    }
+
+    /// Sets the admin's password with the instance's activation link, through the router.
+    async fn activate(&self, subdomain: &str, activation_url: &str) {
+        let saved = save_password_via(
+            &self.routers["pa-node-1"],
+            &format!("{subdomain}.inbox.localhost"),
+            activation_url,
+            PASSWORD,
+        )
+        .await;
+        assert_eq!(saved.status(), 303, "the password is saved");
+    }
+
+    /// The status of the admin's sign-in (a token for the password) through node 1's router.
+    async fn sign_in(&self, subdomain: &str) -> u16 {
+        self.client
+            .post(format!("{}/api/v1/auth/token/", self.routers["pa-node-1"]))
+            .header("host", format!("{subdomain}.inbox.localhost"))
+            .json(&json!({"username": "admin", "password": PASSWORD}))
+            .send()
+            .await
+            .map_or(0, |answer| answer.status().as_u16())
     }
 }
 
@@ -207,51 +259,35 @@ async fn the_stack_runs_instances_on_both_nodes_reached_by_name_and_a_node_that_
             &key_file.path().display().to_string(),
         ])
         .unwrap();
-    let stack_file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/stack.yml");
-    let socket = manager.host();
-    manager
-        .docker_with(
-            &[
-                ("DATABASE_URL", database_url.as_str()),
-                // Node 1's engine; /var/run/docker.sock on this machine is another one.
-                (
-                    "PARTNER_API_DOCKER_SOCKET",
-                    socket.trim_start_matches("unix://"),
-                ),
-                ("PARTNER_API_PUBLISH_MODE", "host"),
-                ("PARTNER_API_REPLICAS", "1"),
-            ],
-            &["stack", "deploy", "-c", stack_file, STACK],
-        )
-        .expect("docker stack deploy takes deploy/stack.yml");
+    let plugin = SharedVolumePlugin::start("pa-shared-test");
+    let stack = Stack {
+        database_url: &database_url,
+    };
+    stack.deploy(manager, &[]);
 
+    let working = ["pa-node-1", "pa-node-2"];
+    let address_of = |name: &str| {
+        swarm
+            .nodes
+            .iter()
+            .find(|n| n.name == name)
+            .map(|n| n.address.clone())
+            .unwrap()
+    };
     let deployed = Deployed {
         api: format!("http://{}:8000", manager.address),
-        router: format!("http://{}:8080", manager.address),
+        routers: working
+            .iter()
+            .map(|&node| (node.to_owned(), format!("http://{}:8080", address_of(node))))
+            .collect(),
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
             .unwrap(),
     };
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while deployed.get("/v1/instances").await.0 != 200 {
-        assert!(
-            Instant::now() < deadline,
-            "the control plane answers within 120 s; its tasks:\n{}\nits log:\n{}",
-            manager
-                .docker(&[
-                    "service",
-                    "ps",
-                    "--no-trunc",
-                    &format!("{STACK}_partner-api")
-                ])
-                .unwrap_or_else(|e| e),
-            manager.service_logs(&format!("{STACK}_partner-api")),
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    stack.wait_until_it_answers(manager, &deployed).await;
 
-    // Instances until both nodes hold some; each answers through the router.
+    // Instances until both nodes hold some; each answers through the router of either node.
     let mut on_node: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for n in 0..8 {
         let subdomain = format!("shop-{n}");
@@ -267,14 +303,16 @@ async fn the_stack_runs_instances_on_both_nodes_reached_by_name_and_a_node_that_
     }
     assert_eq!(
         on_node.keys().collect::<Vec<_>>(),
-        ["pa-node-1", "pa-node-2"],
+        working,
         "Swarm placed instances on both nodes"
     );
-    for (_, subdomain) in on_node.values().flatten() {
-        let (status, body) = deployed
-            .via_router(subdomain, "/api/v1/status/health")
-            .await;
-        assert_eq!(status, 200, "{subdomain} through the router: {body}");
+    for router in working {
+        for (_, subdomain) in on_node.values().flatten() {
+            let (status, body) = deployed
+                .via_router_of(router, subdomain, "/api/v1/status/health")
+                .await;
+            assert_eq!(status, 200, "{subdomain} through {router}'s router: {body}");
+        }
     }
     let metrics = deployed
         .client
@@ -293,8 +331,9 @@ async fn the_stack_runs_instances_on_both_nodes_reached_by_name_and_a_node_that_
         assert!(metrics.contains(&line), "{line} in /metrics:\n{metrics}");
     }
 
-    // Node 2 goes away: its instances answer 503 and say why; node 1's go on. It comes back:
-    // they serve again, with no one's help.
+    // Node 2 goes away, its control-plane replica with it: its instances answer 503 and say
+    // why; node 1's go on. It comes back: they serve again, with no one's help, and so does
+    // its router.
     let (gone, stayed) = (&on_node["pa-node-2"], &on_node["pa-node-1"]);
     swarm.nodes[1].stop();
     expect_unreachable(
@@ -307,6 +346,20 @@ async fn the_stack_runs_instances_on_both_nodes_reached_by_name_and_a_node_that_
     .await;
     swarm.nodes[1].start();
     expect_back(&deployed, gone).await;
+    for (_, subdomain) in on_node.values().flatten() {
+        eventually(
+            Duration::from_secs(120),
+            "node 2's router answers again",
+            || async {
+                deployed
+                    .via_router_of("pa-node-2", subdomain, "/api/v1/status/health")
+                    .await
+                    .0
+                    == 200
+            },
+        )
+        .await;
+    }
 
     // Drained, it runs nothing; its instances wait for it, their data being there.
     let manager = swarm.manager();
@@ -316,6 +369,68 @@ async fn the_stack_runs_instances_on_both_nodes_reached_by_name_and_a_node_that_
             .unwrap()
     };
     availability("drain");
+    expect_unreachable(&deployed, manager, gone, stayed, "pa-node-2 is drained").await;
+    availability("active");
+    expect_back(&deployed, gone).await;
+
+    // With shared storage configured (the stack deployed again: a rolling update of the
+    // control plane), new instances are not pinned: drained, a node's shared instances move
+    // with their data to the other node and answer there.
+    stack.deploy(
+        manager,
+        &[("PARTNER_API_SWARM_VOLUME_DRIVER", &plugin.name)],
+    );
+    stack.wait_until_updated(manager, &deployed).await;
+    for node in &swarm.nodes[..2] {
+        announce_volume_driver(manager, node, &plugin.name).await;
+    }
+    let mut moving = None;
+    let mut tasks = String::new();
+    for n in 0..8 {
+        let subdomain = format!("moving-{n}");
+        let (id, created) = deployed.create_with(manager, &subdomain, true).await;
+        if deployed.instance(&id).await["node"] == "pa-node-2" {
+            moving = Some((id, subdomain, created));
+            break;
+        }
+        tasks += &manager
+            .docker(&["service", "ps", "--no-trunc", &format!("inbox-{id}")])
+            .unwrap_or_else(|e| e);
+    }
+    let Some((id, subdomain, created)) = moving else {
+        panic!("Swarm placed a shared instance on node 2; their tasks:\n{tasks}");
+    };
+    deployed
+        .activate(&subdomain, created["activation_url"].as_str().unwrap())
+        .await;
+    assert_eq!(deployed.sign_in(&subdomain).await, 200);
+    let folder = plugin.folder(&format!("inbox-{id}-data"));
+    assert!(
+        std::fs::read_dir(&folder).is_ok_and(|mut files| files.next().is_some()),
+        "its data is on the shared storage, {}",
+        folder.display()
+    );
+    availability("drain");
+    eventually(
+        Duration::from_secs(90),
+        "the shared instance runs on node 1 and answers there",
+        || async {
+            let instance = deployed.instance(&id).await;
+            instance["node"] == "pa-node-1"
+                && instance["unavailable"].is_null()
+                && deployed
+                    .via_router(&subdomain, "/api/v1/status/health")
+                    .await
+                    .0
+                    == 200
+        },
+    )
+    .await;
+    assert_eq!(
+        deployed.sign_in(&subdomain).await,
+        200,
+        "the admin's password moved with it"
+    );
     expect_unreachable(&deployed, manager, gone, stayed, "pa-node-2 is drained").await;
     availability("active");
     expect_back(&deployed, gone).await;
@@ -349,8 +464,133 @@ async fn the_stack_runs_instances_on_both_nodes_reached_by_name_and_a_node_that_
     drop(relay);
 }
 
-/// The instances of `gone` answer 503 with the page and say `why`, none runs on another node,
-/// and those of `stayed` answer as before.
+/// Makes `node`'s engine load the volume plugin, as installing it would, and waits until the swarm
+/// knows: Swarm places a task with a plugin's volume only on nodes whose engine reports that
+/// plugin, and an engine reports a plugin found by its socket once it has used it.
+async fn announce_volume_driver(manager: &Node, node: &Node, driver: &str) {
+    let probe = "pa-plugin-probe";
+    node.docker(&["volume", "create", "--driver", driver, probe])
+        .unwrap_or_else(|e| panic!("{} uses {driver}: {e}", node.name));
+    node.docker(&["volume", "rm", probe]).unwrap();
+    eventually(
+        Duration::from_secs(90),
+        &format!("the swarm knows {} has {driver}", node.name),
+        || async {
+            manager
+                .docker(&[
+                    "node",
+                    "inspect",
+                    "--format",
+                    "{{json .Description.Engine.Plugins}}",
+                    &node.name,
+                ])
+                .is_ok_and(|plugins| plugins.contains(driver))
+        },
+    )
+    .await;
+}
+
+/// `deploy/stack.yml` as the test deploys it: host publishing (no IPVS here), a replica on each
+/// working node, stop-first updates (with host publishing a node's ports are free only once its
+/// old replica stops). Both replicas use node 1's engine socket: the engines share this
+/// machine's file system, so one socket path names one engine everywhere; on real machines
+/// each manager's replica uses its own.
+struct Stack<'a> {
+    database_url: &'a str,
+}
+
+impl Stack<'_> {
+    fn deploy(&self, manager: &Node, more: &[(&str, &str)]) {
+        let stack_file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/stack.yml");
+        let socket = manager.host();
+        let env: Vec<(&str, &str)> = [
+            ("DATABASE_URL", self.database_url),
+            (
+                "PARTNER_API_DOCKER_SOCKET",
+                socket.trim_start_matches("unix://"),
+            ),
+            ("PARTNER_API_PUBLISH_MODE", "host"),
+            ("PARTNER_API_REPLICAS", "2"),
+            ("PARTNER_API_UPDATE_ORDER", "stop-first"),
+        ]
+        .into_iter()
+        .chain(more.iter().copied())
+        .collect();
+        manager
+            .docker_with(&env, &["stack", "deploy", "-c", stack_file, STACK])
+            .expect("docker stack deploy takes deploy/stack.yml");
+    }
+
+    fn service(&self) -> String {
+        format!("{STACK}_partner-api")
+    }
+
+    /// What the control plane's tasks and log say, for a failed wait.
+    fn state(&self, manager: &Node) -> String {
+        format!(
+            "its tasks:\n{}\nits log:\n{}",
+            manager
+                .docker(&["service", "ps", "--no-trunc", &self.service()])
+                .unwrap_or_else(|e| e),
+            manager.service_logs(&self.service()),
+        )
+    }
+
+    /// Until the Partner API answers on node 1 and every router answers.
+    async fn wait_until_it_answers(&self, manager: &Node, deployed: &Deployed) {
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            let mut answering = deployed.get("/v1/instances").await.0 == 200;
+            for router in deployed.routers.values() {
+                // Any answer from the router itself: an unknown host is its 404.
+                answering &= deployed
+                    .client
+                    .get(format!("{router}/"))
+                    .send()
+                    .await
+                    .is_ok_and(|a| a.status() == 404);
+            }
+            if answering {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the control plane answers on both nodes within 180 s; {}",
+                self.state(manager)
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// Until the rolling update `deploy` started has replaced every replica, and they answer.
+    async fn wait_until_updated(&self, manager: &Node, deployed: &Deployed) {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            let update = manager
+                .docker(&[
+                    "service",
+                    "inspect",
+                    "--format",
+                    "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}",
+                    &self.service(),
+                ])
+                .unwrap_or_default();
+            if update == "completed" {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline && !update.contains("rollback"),
+                "the control plane's update completes within 300 s (it is `{update}`); {}",
+                self.state(manager)
+            );
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        self.wait_until_it_answers(manager, deployed).await;
+    }
+}
+
+/// The instances of `gone` answer 503 with the page (and nothing but that or their own answer
+/// meanwhile) and say `why`, none runs on another node, and those of `stayed` answer as before.
 async fn expect_unreachable(
     deployed: &Deployed,
     manager: &Node,
@@ -363,6 +603,13 @@ async fn expect_unreachable(
             Duration::from_secs(60),
             &format!("the instance object says {why}"),
             || async {
+                // Before the swarm says the node is gone, the router already answers that the
+                // instance cannot be reached now: never a 502 or a timeout.
+                let (status, body) = deployed.via_router(subdomain, "/").await;
+                assert!(
+                    status == 200 || (status == 503 && body.contains("unreachable")),
+                    "{status} {body}"
+                );
                 let instance = deployed.instance(id).await;
                 instance["unavailable"]
                     .as_str()

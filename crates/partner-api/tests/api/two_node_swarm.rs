@@ -1,8 +1,10 @@
-//! A real two-node Docker Swarm on this machine: two Docker Engines of the test's own, each in
-//! its own network namespace (its own addresses, iptables and bridges) and host name, their data
-//! in a folder of the test's, joined over a bridge by veth pairs; node 1 the manager, node 2 a
-//! worker. The overlay network between them is VXLAN across that bridge. Dropped, it leaves no
-//! swarm, namespace, link, firewall rule, daemon or file behind.
+//! A real Docker Swarm of two working nodes on this machine: Docker Engines of the test's own,
+//! each in its own network namespace (its own addresses, iptables and bridges) and host name,
+//! their data in a folder of the test's, joined over a bridge by veth pairs. Nodes 1 and 2 run
+//! things and are managers, so the control plane can run on either; node 3 is a drained manager
+//! that runs nothing and is there for the raft quorum, which two managers lose when one stops.
+//! The overlay network between them is VXLAN across that bridge. Dropped, it leaves no swarm,
+//! namespace, link, firewall rule, daemon or file behind.
 //!
 //! The engines are started with `nsenter --net` rather than `ip netns exec`, which remounts
 //! `/sys` and hides the cgroups from `dockerd`.
@@ -12,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const BRIDGE: &str = "pa-sw-br";
-/// The host's address on the bridge; the nodes are `.11` and `.12`.
+/// The host's address on the bridge; the nodes are `.11`, `.12` and `.13`.
 pub const HOST_ADDRESS: &str = "10.214.0.1";
 const PREFIX: u8 = 24;
 /// Lets the nodes' traffic cross the host's bridge (Docker sets the FORWARD policy to DROP).
@@ -118,8 +120,11 @@ impl Node {
     }
 }
 
+/// The engines the swarm is made of.
+const NODES: [u8; 3] = [1, 2, 3];
+
 pub struct TwoNodeSwarm {
-    pub nodes: [Node; 2],
+    pub nodes: [Node; 3],
     _dir: tempfile::TempDir,
 }
 
@@ -143,7 +148,7 @@ impl TwoNodeSwarm {
             &[&["-I"][..], &FORWARD_RULE, &["ACCEPT"]].concat(),
         );
         let dir = tempfile::Builder::new().prefix("pa-sw").tempdir().unwrap();
-        let nodes = [1, 2].map(|n| {
+        let nodes = NODES.map(|n| {
             let namespace = format!("pa-sw-n{n}");
             let (outside, inside) = (format!("pa-sw-h{n}"), format!("pa-sw-c{n}"));
             let address = format!("10.214.0.1{n}");
@@ -185,27 +190,36 @@ impl TwoNodeSwarm {
         for node in &mut swarm.nodes {
             node.start();
         }
-        let [manager, worker] = &swarm.nodes;
-        manager
-            .docker(&["swarm", "init", "--advertise-addr", &manager.address])
+        let [first, others @ ..] = &swarm.nodes;
+        first
+            .docker(&["swarm", "init", "--advertise-addr", &first.address])
             .expect("node 1 starts a swarm");
-        let token = manager
-            .docker(&["swarm", "join-token", "-q", "worker"])
+        let token = first
+            .docker(&["swarm", "join-token", "-q", "manager"])
             .unwrap();
-        worker
-            .docker(&[
+        for node in others {
+            node.docker(&[
                 "swarm",
                 "join",
                 "--token",
                 &token,
-                &format!("{}:2377", manager.address),
+                "--advertise-addr",
+                &node.address,
+                &format!("{}:2377", first.address),
             ])
-            .expect("node 2 joins the swarm");
+            .unwrap_or_else(|e| panic!("{} joins the swarm: {e}", node.name));
+        }
         assert!(
-            wait_until(Duration::from_secs(30), || swarm.ready_nodes().len() == 2),
-            "both nodes are ready: {:?}",
+            wait_until(Duration::from_secs(30), || swarm.ready_nodes().len()
+                == NODES.len()),
+            "every node is ready: {:?}",
             swarm.manager().docker(&["node", "ls"])
         );
+        let quorum = &swarm.nodes[2];
+        swarm
+            .manager()
+            .docker(&["node", "update", "--availability", "drain", &quorum.name])
+            .expect("node 3 runs nothing");
         swarm
     }
 
@@ -259,7 +273,7 @@ fn unmount_under(dir: &std::path::Path) {
 /// Removes what an earlier run may have left: processes in the namespaces, the namespaces, the
 /// links and the firewall rule.
 fn tear_down_network() {
-    for n in [1, 2] {
+    for n in NODES {
         let namespace = format!("pa-sw-n{n}");
         if let Ok(output) = Command::new("ip")
             .args(["netns", "pids", &namespace])
