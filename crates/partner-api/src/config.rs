@@ -56,6 +56,12 @@ pub struct ServeArgs {
     /// Switch the sandbox off (same as `--sandbox false`).
     #[arg(long)]
     pub no_sandbox: bool,
+    /// Where instances reach this control plane's sandbox (its emulated 360Dialog messaging
+    /// API), as `http://host:port`. Default: the API's own address, which instances on this
+    /// machine reach; instances in containers elsewhere need a name of the control plane they
+    /// can resolve (`deploy/stack.yml`: `http://partner-api:8000`).
+    #[arg(long, env = "PARTNER_API_SANDBOX_ORIGIN", value_parser = parse_sandbox_origin)]
+    pub sandbox_origin: Option<String>,
     /// Networks webhooks may be sent to although they are not public, comma-separated
     /// (e.g. `127.0.0.0/8` for local tests). Production keeps this empty.
     #[arg(
@@ -347,6 +353,18 @@ impl ServeArgs {
     }
 }
 
+/// An `http(s)://host[:port]` origin, without a path, kept without a trailing slash.
+fn parse_sandbox_origin(raw: &str) -> Result<String, String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not a URL: {e}"))?;
+    let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || !bare {
+        return Err(format!(
+            "{raw:?} is not an origin such as http://partner-api:8000"
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
 fn parse_origin(raw: &str) -> Result<AllowedOrigin, String> {
     AllowedOrigin::parse(raw).map_err(|e| e.to_string())
 }
@@ -373,6 +391,22 @@ mod tests {
 
     fn serve(args: &[&str]) -> ServeArgs {
         Serve::parse_from(std::iter::once("serve").chain(args.iter().copied())).args
+    }
+
+    #[test]
+    fn the_sandbox_origin_is_a_bare_http_origin() {
+        assert_eq!(
+            parse_sandbox_origin("http://partner-api:8000/").as_deref(),
+            Ok("http://partner-api:8000")
+        );
+        for bad in [
+            "partner-api:8000",
+            "ftp://x",
+            "http://x/sandbox",
+            "http://x/?a=1",
+        ] {
+            assert!(parse_sandbox_origin(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

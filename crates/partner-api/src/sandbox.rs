@@ -10,9 +10,14 @@ pub const PARTNER_ID: &str = "sandbox";
 pub const API_KEY: &str = "LRoWRCjm1bdwlqDjfdYw";
 
 /// With the sandbox on, its partner and key exist, it reaches 360Dialog through the emulator
-/// served at `api_origin`, and it may send webhooks to this machine; with it off, the documented
-/// key stops working.
-pub async fn apply(db: &Db, enabled: bool, api_origin: &str) -> anyhow::Result<()> {
+/// served at `api_origin` (its instances at `origin_for_instances`), and it may send webhooks to
+/// this machine; with it off, the documented key stops working.
+pub async fn apply(
+    db: &Db,
+    enabled: bool,
+    api_origin: &str,
+    origin_for_instances: &str,
+) -> anyhow::Result<()> {
     let partner = PartnerId::parse(PARTNER_ID).map_err(anyhow::Error::msg)?;
     if enabled {
         partners::create(db, &partner).await?;
@@ -21,7 +26,7 @@ pub async fn apply(db: &Db, enabled: bool, api_origin: &str) -> anyhow::Result<(
             hub_url: emulator::hub_url(api_origin),
             hub_partner_id: emulator::HUB_PARTNER_ID.to_owned(),
             hub_api_key: emulator::HUB_API_KEY.to_owned(),
-            messaging_url: emulator::messaging_url(api_origin),
+            messaging_url: emulator::messaging_url(origin_for_instances),
         };
         partners::set_hub(db, &partner, &hub).await?;
         api_keys::ensure(db, &partner, API_KEY).await?;

@@ -42,7 +42,14 @@ pub async fn start(storage: &StorageArgs, args: &ServeArgs) -> anyhow::Result<Ap
         .with_context(|| format!("binding the instance router to {}", args.router_listen))?;
     let router_addr = router_listener.local_addr()?;
     let api_origin = format!("http://{}", loopback_if_unspecified(api_addr));
-    sandbox::apply(&db, args.sandbox_enabled(), &api_origin).await?;
+    let origin_for_instances = args.sandbox_origin.as_deref().unwrap_or(&api_origin);
+    sandbox::apply(
+        &db,
+        args.sandbox_enabled(),
+        &api_origin,
+        origin_for_instances,
+    )
+    .await?;
 
     let public_port = args.public_port.unwrap_or(router_addr.port());
     let urls = PublicUrls::new(&args.public_scheme, &args.base_domain, public_port);

@@ -25,6 +25,8 @@ use tokio::net::{TcpListener, TcpStream};
 
 const STACK: &str = "pa";
 const PASSWORD: &str = "correct-horse-battery";
+const SIMULATOR: &str = "/sandbox/360dialog/simulator/channels";
+const CUSTOMER: &str = "4915112345678";
 
 /// A TCP relay from the host's bridge address to PostgreSQL on loopback, so the control plane
 /// in the swarm reaches the test's database; stops when dropped.
@@ -206,15 +208,108 @@ impl Deployed {
         assert_eq!(saved.status(), 303, "the password is saved");
     }
 
-    /// The status of the admin's sign-in (a token for the password) through node 1's router.
-    async fn sign_in(&self, subdomain: &str) -> u16 {
-        self.client
+    /// The admin's API token for the password, through node 1's router, or the status refusing it.
+    async fn sign_in(&self, subdomain: &str) -> Result<String, u16> {
+        let answer = self
+            .client
             .post(format!("{}/api/v1/auth/token/", self.routers["pa-node-1"]))
             .header("host", format!("{subdomain}.inbox.localhost"))
             .json(&json!({"username": "admin", "password": PASSWORD}))
             .send()
             .await
-            .map_or(0, |answer| answer.status().as_u16())
+            .map_err(|_| 0u16)?;
+        if answer.status() != 200 {
+            return Err(answer.status().as_u16());
+        }
+        let body: Value = answer.json().await.map_err(|_| 0u16)?;
+        Ok(body["token"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// A customer writes to the instance's number through the sandbox's simulator (on node 1's
+    /// control plane, which delivers it through its router), the instance has it, and the
+    /// admin's answer reaches the emulated 360Dialog: the instance reached the control plane
+    /// over the overlay network, from whichever node it runs on.
+    async fn converse(&self, subdomain: &str, token: &str, said: &str, answered: &str) {
+        let channel = format!("Ch{}", subdomain.replace('-', ""));
+        let simulator = format!("{}{SIMULATOR}/{channel}", self.api);
+        let wrote: Value = self
+            .client
+            .post(format!("{simulator}/inbound"))
+            .bearer_auth(SANDBOX_KEY)
+            .json(&json!({"from": CUSTOMER, "name": "Ada Lovelace", "text": said}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            wrote["status"], 200,
+            "the instance took the message: {wrote}"
+        );
+        let as_admin = |method: reqwest::Method, path: &str| {
+            self.client
+                .request(method, format!("{}{path}", self.routers["pa-node-1"]))
+                .header("host", format!("{subdomain}.inbox.localhost"))
+                .header("authorization", format!("Token {token}"))
+        };
+        let sent = as_admin(reqwest::Method::POST, "/api/v1/messages/")
+            .json(&json!({"wa_id": CUSTOMER, "type": "text", "text": {"body": answered}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            sent.status(),
+            201,
+            "{}",
+            sent.text().await.unwrap_or_default()
+        );
+        eventually(
+            Duration::from_secs(30),
+            "the answer reaches 360Dialog",
+            || async {
+                let got: Value = self
+                    .client
+                    .get(format!("{simulator}/sent"))
+                    .bearer_auth(SANDBOX_KEY)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap_or(Value::Null);
+                got["messages"].as_array().is_some_and(|sent| {
+                    sent.iter()
+                        .any(|m| m.pointer("/text/body") == Some(&json!(answered)))
+                })
+            },
+        )
+        .await;
+    }
+
+    /// The texts of the conversation with the customer, as the instance keeps it.
+    async fn conversation(&self, subdomain: &str, token: &str) -> Vec<String> {
+        let page: Value = self
+            .client
+            .get(format!(
+                "{}/api/v1/messages/?wa_id={CUSTOMER}&limit=100",
+                self.routers["pa-node-1"]
+            ))
+            .header("host", format!("{subdomain}.inbox.localhost"))
+            .header("authorization", format!("Token {token}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        page["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m.pointer("/waba_payload/text/body").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect()
     }
 }
 
@@ -403,7 +498,13 @@ async fn the_stack_runs_instances_on_both_nodes_reached_by_name_and_a_node_that_
     deployed
         .activate(&subdomain, created["activation_url"].as_str().unwrap())
         .await;
-    assert_eq!(deployed.sign_in(&subdomain).await, 200);
+    let token = deployed
+        .sign_in(&subdomain)
+        .await
+        .expect("the admin signs in");
+    deployed
+        .converse(&subdomain, &token, "Hello node 2", "Hello from node 2")
+        .await;
     let folder = plugin.folder(&format!("inbox-{id}-data"));
     assert!(
         std::fs::read_dir(&folder).is_ok_and(|mut files| files.next().is_some()),
@@ -426,11 +527,25 @@ async fn the_stack_runs_instances_on_both_nodes_reached_by_name_and_a_node_that_
         },
     )
     .await;
-    assert_eq!(
-        deployed.sign_in(&subdomain).await,
-        200,
-        "the admin's password moved with it"
-    );
+    let token = deployed
+        .sign_in(&subdomain)
+        .await
+        .expect("the admin's password moved with it");
+    deployed
+        .converse(&subdomain, &token, "Moved?", "Yes, to node 1")
+        .await;
+    let texts = deployed.conversation(&subdomain, &token).await;
+    for text in [
+        "Hello node 2",
+        "Hello from node 2",
+        "Moved?",
+        "Yes, to node 1",
+    ] {
+        assert!(
+            texts.iter().any(|t| t == text),
+            "the conversation moved with it: {texts:?}"
+        );
+    }
     expect_unreachable(&deployed, manager, gone, stayed, "pa-node-2 is drained").await;
     availability("active");
     expect_back(&deployed, gone).await;
@@ -490,8 +605,8 @@ async fn announce_volume_driver(manager: &Node, node: &Node, driver: &str) {
     .await;
 }
 
-/// `deploy/stack.yml` as the test deploys it: host publishing (no IPVS here), a replica on each
-/// working node, stop-first updates (with host publishing a node's ports are free only once its
+/// `deploy/stack.yml` as the test deploys it: host publishing and the control plane's name by DNS
+/// round robin (no IPVS here), a replica on each working node, stop-first updates (with host publishing a node's ports are free only once its
 /// old replica stops). Both replicas use node 1's engine socket: the engines share this
 /// machine's file system, so one socket path names one engine everywhere; on real machines
 /// each manager's replica uses its own.
@@ -512,6 +627,7 @@ impl Stack<'_> {
             ("PARTNER_API_PUBLISH_MODE", "host"),
             ("PARTNER_API_REPLICAS", "2"),
             ("PARTNER_API_UPDATE_ORDER", "stop-first"),
+            ("PARTNER_API_ENDPOINT_MODE", "dnsrr"),
         ]
         .into_iter()
         .chain(more.iter().copied())
