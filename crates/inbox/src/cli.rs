@@ -14,8 +14,13 @@ use std::time::Duration;
 )]
 pub struct Cli {
     /// The bootstrap file written by the control plane (JSON, see `bootstrap.rs`).
-    #[arg(long, env = "INBOX_BOOTSTRAP")]
-    pub bootstrap: PathBuf,
+    #[arg(long, env = "INBOX_BOOTSTRAP", required_unless_present = "wipe_data")]
+    pub bootstrap: Option<PathBuf>,
+
+    /// Delete everything in `--data-dir` and exit: how the control plane deletes a deleted
+    /// instance's data on a Swarm node whose engine it cannot call (see the swarm driver).
+    #[arg(long, conflicts_with = "bootstrap")]
+    pub wipe_data: bool,
 
     /// Folder of the instance's data; the database is `inbox.db` in it. Created if missing.
     #[arg(long, env = "INBOX_DATA_DIR")]

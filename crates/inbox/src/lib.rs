@@ -27,3 +27,4 @@ pub mod store;
 pub mod telemetry;
 pub mod web;
 pub mod web_root;
+pub mod wipe;

@@ -30,7 +30,8 @@ pub async fn run(cli: Cli, startup_files: StartupFiles) -> anyhow::Result<()> {
     let started = Instant::now();
     // Taken first: the parent may die while the database opens.
     let parent_to_watch = cli.parent_to_watch();
-    let file = read_bootstrap(&cli.bootstrap)?;
+    let bootstrap = cli.bootstrap.as_deref().context("--bootstrap is missing")?;
+    let file = read_bootstrap(bootstrap)?;
     let front_end = FrontEnd::check(&file.front_end)?;
     let store = Store::open(&cli.data_dir).await?;
     let identity = provision::apply(&store, &file, clock::now()).await?;

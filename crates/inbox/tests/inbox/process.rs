@@ -1,6 +1,6 @@
 //! The process as the control plane sees it: one line on stdout, a quick start, a clean stop.
 
-use crate::support::instance::{command, signal, write_bootstrap};
+use crate::support::instance::{command, data_dir, signal, write_bootstrap};
 use crate::support::{token_for, Instance, Spec, PASSWORD};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -31,19 +31,26 @@ async fn the_instance_answers_health_soon_after_it_is_spawned() {
 async fn stdout_carries_only_the_listening_line() {
     let dir = tempfile::tempdir().unwrap();
     write_bootstrap(&dir, &Spec::default());
-    let mut child = command(&dir, &[]).spawn().unwrap();
+
+    let (stopped, rest) = serve_once_and_stop(&dir).await;
+
+    assert!(stopped.success());
+    assert_eq!(rest, "");
+}
+
+/// Starts the instance, asks for its health, stops it with SIGTERM: how it ended, and what it
+/// printed after its listening line.
+async fn serve_once_and_stop(dir: &tempfile::TempDir) -> (std::process::ExitStatus, String) {
+    let mut child = command(dir, &[]).spawn().unwrap();
     let mut stdout = child.stdout.take().unwrap();
     let (_, port) = pid_and_port(&mut stdout, false).await;
     reqwest::get(format!("http://127.0.0.1:{port}/api/v1/status/health"))
         .await
         .unwrap();
-
     signal(child.id().unwrap(), "TERM");
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).await.unwrap();
-
-    assert!(child.wait().await.unwrap().success());
-    assert_eq!(rest, "");
+    (child.wait().await.unwrap(), rest)
 }
 
 #[tokio::test]
@@ -227,4 +234,45 @@ async fn a_request_the_router_meant_for_another_instance_is_refused() {
         200,
         "without the header: a direct call"
     );
+}
+
+/// `--wipe-data`, as the control plane runs it on a swarm node after a delete: the data folder
+/// of a stopped instance is emptied (the folder stays: it is a volume's mount point), and the
+/// flag is refused next to a bootstrap, so it never starts an instance by mistake.
+#[tokio::test]
+async fn wipe_data_empties_a_stopped_instances_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    write_bootstrap(&dir, &Spec::default());
+    let (stopped, _) = serve_once_and_stop(&dir).await;
+    assert!(stopped.success(), "{stopped:?}");
+    let data = data_dir(&dir);
+    assert!(
+        std::fs::read_dir(&data).unwrap().count() > 0,
+        "it kept data"
+    );
+
+    let inbox = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_inbox"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let data_arg = data.to_str().unwrap();
+    let refused = inbox(&[
+        "--wipe-data",
+        "--data-dir",
+        data_arg,
+        "--bootstrap",
+        "x.json",
+    ]);
+    assert!(!refused.status.success());
+    assert!(
+        std::fs::read_dir(&data).unwrap().count() > 0,
+        "refused: nothing gone"
+    );
+
+    let wiped = inbox(&["--wipe-data", "--data-dir", data_arg]);
+    assert!(wiped.status.success(), "{wiped:?}");
+    assert!(data.is_dir());
+    assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0);
 }
