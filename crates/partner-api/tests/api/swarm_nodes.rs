@@ -170,6 +170,24 @@ impl Deployed {
         }
     }
 
+    /// Deletes the instance and waits until it is deleted.
+    async fn delete(&self, id: &str) {
+        let asked = self
+            .client
+            .delete(format!("{}/v1/instances/{id}", self.api))
+            .bearer_auth(SANDBOX_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(asked.status(), 202);
+        eventually(
+            Duration::from_secs(120),
+            "the instance is deleted",
+            || async { self.instance(id).await["status"] == "deleted" },
+        )
+        .await;
+    }
+
     async fn instance(&self, id: &str) -> Value {
         self.get(&format!("/v1/instances/{id}")).await.1
     }
@@ -549,6 +567,36 @@ async fn the_stack_runs_instances_on_both_nodes_reached_by_name_and_a_node_that_
     expect_unreachable(&deployed, manager, gone, stayed, "pa-node-2 is drained").await;
     availability("active");
     expect_back(&deployed, gone).await;
+
+    // Deleted, an instance's data goes on the node that holds it: emptied there by a job for
+    // one pinned to node 2 (the manager's engine removes its own node's volumes only), removed
+    // through the driver for one on shared storage.
+    let (pinned, _) = &gone[0];
+    deployed.delete(pinned).await;
+    let mountpoint = swarm.nodes[1]
+        .docker(&[
+            "volume",
+            "inspect",
+            "--format",
+            "{{.Mountpoint}}",
+            &format!("inbox-{pinned}-data"),
+        ])
+        .unwrap();
+    let left: Vec<_> = std::fs::read_dir(&mountpoint)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "node 2 keeps none of its data: {left:?}");
+    deployed.delete(&id).await;
+    assert!(
+        !folder.exists(),
+        "the shared storage keeps none of its data"
+    );
+    let services = manager
+        .docker(&["service", "ls", "--format", "{{.Name}}"])
+        .unwrap();
+    assert!(!services.contains("wipe"), "no job is left: {services}");
 
     // A node without the image (its label gone) is not chosen.
     let labels: Value = serde_json::from_str(

@@ -190,7 +190,7 @@ impl Driver for DockerDriver {
         if engine::leave_foreign(self.ours(id).await, id)?.is_some() {
             self.remove_container(id).await?;
         }
-        volume::remove(&self.engine.docker, id).await
+        volume::remove(&self.engine.docker, id, None).await
     }
 
     async fn list(&self) -> Result<Vec<InstanceId>, DriverError> {

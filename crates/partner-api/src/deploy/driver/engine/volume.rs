@@ -31,12 +31,18 @@ pub async fn ensure(docker: &Docker, spec: &InstanceSpec) -> Result<(), DriverEr
 }
 
 /// Deletes the volume if it is ours. A container that still holds it (a task being torn down)
-/// is waited for a little.
-pub async fn remove(docker: &Docker, id: &InstanceId) -> Result<(), DriverError> {
+/// is waited for a little. A volume of `shared_driver` is ours by its name alone: the engine
+/// that made it (perhaps on another node) keeps its labels, the driver does not.
+pub async fn remove(
+    docker: &Docker,
+    id: &InstanceId,
+    shared_driver: Option<&str>,
+) -> Result<(), DriverError> {
     let name = volume_name(id);
     for _ in 0..100 {
         match docker.inspect_volume(&name).await {
             Ok(volume) if is_ours(Some(&volume.labels), id) => {}
+            Ok(volume) if shared_driver == Some(volume.driver.as_str()) => {}
             Ok(_) => {
                 tracing::warn!(instance = %id, volume = name, "not removing a volume that is not ours");
                 return Ok(());

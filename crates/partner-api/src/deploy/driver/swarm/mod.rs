@@ -10,6 +10,7 @@ mod reach;
 mod secret;
 mod service;
 mod volumes;
+mod wipe;
 
 pub use nodes::{image_label as node_image_label, mark_image as mark_node_image};
 pub use reach::SwarmReach;
@@ -86,14 +87,7 @@ impl SwarmDriver {
             .unwrap_or_else(|e| e.into_inner())
             .contains(&image_id);
         if !known {
-            let here = docker
-                .info()
-                .await
-                .map_err(|e| engine_error("asking the engine which node it is", e))?
-                .swarm
-                .and_then(|s| s.node_id)
-                .unwrap_or_default();
-            nodes::mark_image(docker, &here, &image_id).await?;
+            nodes::mark_image(docker, &self.own_node().await?, &image_id).await?;
             self.marked
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -358,7 +352,12 @@ impl Driver for SwarmDriver {
     }
 
     async fn remove(&self, id: &InstanceId) -> Result<(), DriverError> {
-        if engine::leave_foreign(self.ours(id).await, id)?.is_some() {
+        // What the settings say now, for a service already gone (a retried removal).
+        let mut shared_driver = self.shared_volumes.as_ref().map(|s| s.driver.clone());
+        if let Some(current) = engine::leave_foreign(self.ours(id).await, id)? {
+            let (spec, version) = spec_and_version(current)?;
+            shared_driver = volumes::driver_config_of(&spec).and_then(|d| d.name);
+            self.wipe_elsewhere(id, spec, version).await?;
             match self
                 .engine
                 .docker
@@ -371,7 +370,7 @@ impl Driver for SwarmDriver {
             }
         }
         self.wait_for_task_containers_to_go(id).await?;
-        volume::remove(&self.engine.docker, id).await?;
+        volume::remove(&self.engine.docker, id, shared_driver.as_deref()).await?;
         secret::remove_all_but(&self.engine.docker, id, None).await
     }
 
@@ -420,6 +419,52 @@ fn node_down(node: &nodes::NodeView) -> DriverError {
 }
 
 impl SwarmDriver {
+    /// The data of an instance pinned to another node than this manager's, whose engine removes
+    /// only its own node's volumes: emptied there (`wipe`) once its task has stopped, before its
+    /// service goes. If that node is down, this fails and the removal is tried again later.
+    async fn wipe_elsewhere(
+        &self,
+        id: &InstanceId,
+        spec: ServiceSpec,
+        version: u64,
+    ) -> Result<(), DriverError> {
+        let Some(node_id) = nodes::pinned_node(service::constraints_of(&spec)).map(str::to_owned)
+        else {
+            return Ok(());
+        };
+        if volumes::may_move(&spec) || node_id == self.own_node().await? {
+            return Ok(());
+        }
+        let image = spec
+            .task_template
+            .as_ref()
+            .and_then(|t| t.container_spec.as_ref())
+            .and_then(|c| c.image.clone())
+            .ok_or_else(|| DriverError::Other(anyhow::anyhow!("the service names no image")))?;
+        if service::replicas_of(&spec) > 0 {
+            let mut stopped = spec;
+            stopped.mode = Some(service::replicas(0));
+            self.update(id, stopped, version)
+                .await
+                .map_err(|e| engine_error("stopping the service", e))?;
+        }
+        reach::wait_until_no_task_runs(&self.engine.docker, id, TEARDOWN_TIMEOUT).await?;
+        wipe::on_node(&self.engine.docker, id, &node_id, &image).await
+    }
+
+    /// The id of the swarm node this manager is.
+    async fn own_node(&self) -> Result<String, DriverError> {
+        Ok(self
+            .engine
+            .docker
+            .info()
+            .await
+            .map_err(|e| engine_error("asking the engine which node it is", e))?
+            .swarm
+            .and_then(|s| s.node_id)
+            .unwrap_or_default())
+    }
+
     /// A deleted service's task containers linger a moment, holding the volume.
     async fn wait_for_task_containers_to_go(&self, id: &InstanceId) -> Result<(), DriverError> {
         let deadline = Instant::now() + TEARDOWN_TIMEOUT;

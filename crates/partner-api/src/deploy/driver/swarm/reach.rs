@@ -11,7 +11,7 @@ use super::super::{DriverError, Placement};
 use super::nodes::{self, NodeView};
 use crate::domain::InstanceId;
 use crate::images::INSTANCE_PORT;
-use bollard::models::{NetworkCreateRequest, TaskState};
+use bollard::models::{NetworkCreateRequest, Task, TaskState};
 use bollard::query_parameters::{InspectNetworkOptions, ListTasksOptionsBuilder};
 use bollard::Docker;
 use std::collections::HashMap;
@@ -140,12 +140,59 @@ async fn gateway_address(docker: &Docker, container: &str) -> Result<Option<Stri
         .map(str::to_owned))
 }
 
+/// Every task of the service named `service`, whatever its state.
+pub async fn tasks_of(docker: &Docker, service: &str) -> Result<Vec<Task>, DriverError> {
+    let filters = HashMap::from([("service".to_owned(), vec![service.to_owned()])]);
+    let options = ListTasksOptionsBuilder::new().filters(&filters).build();
+    docker
+        .list_tasks(Some(options))
+        .await
+        .map_err(|e| engine_error("listing a service's tasks", e))
+}
+
+/// Waits until every task of the instance's service has ended (its container stopped, so its
+/// database is closed); an error after `limit`, as when its node is down.
+pub async fn wait_until_no_task_runs(
+    docker: &Docker,
+    id: &InstanceId,
+    limit: std::time::Duration,
+) -> Result<(), DriverError> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let tasks = tasks_of(docker, &engine::workload_name(id)).await?;
+        let ended = |state: Option<TaskState>| {
+            matches!(
+                state,
+                Some(
+                    TaskState::COMPLETE
+                        | TaskState::SHUTDOWN
+                        | TaskState::FAILED
+                        | TaskState::REJECTED
+                        | TaskState::REMOVE
+                        | TaskState::ORPHANED
+                )
+            )
+        };
+        if tasks
+            .iter()
+            .all(|t| ended(t.status.as_ref().and_then(|s| s.state)))
+        {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(DriverError::Other(anyhow::anyhow!(
+                "a task of {} still runs after {limit:?} (is its node up?)",
+                engine::workload_name(id)
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 /// Why the service's newest task does not run, as the swarm says (`no suitable node …`), to
 /// follow "no task runs".
 pub async fn pending_reason(docker: &Docker, id: &InstanceId) -> Option<String> {
-    let filters = HashMap::from([("service".to_owned(), vec![engine::workload_name(id)])]);
-    let options = ListTasksOptionsBuilder::new().filters(&filters).build();
-    let tasks = docker.list_tasks(Some(options)).await.ok()?;
+    let tasks = tasks_of(docker, &engine::workload_name(id)).await.ok()?;
     let newest = tasks
         .iter()
         .filter(|t| t.status.is_some())
