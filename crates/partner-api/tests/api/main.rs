@@ -42,4 +42,4 @@ mod slow_clients;
 mod smtp_sink;
 mod sqlite_lock;
 mod swarm_nodes;
-mod two_node_swarm;
+mod test_swarm;

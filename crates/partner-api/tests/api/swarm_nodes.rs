@@ -15,7 +15,7 @@ use crate::shared_volume_plugin::SharedVolumePlugin;
 use crate::support::{
     inbox_bin, partner_api_bin, save_password_via, PostgresDatabase, SANDBOX_KEY,
 };
-use crate::two_node_swarm::{Node, TwoNodeSwarm, HOST_ADDRESS};
+use crate::test_swarm::{Node, TestSwarm, HOST_ADDRESS};
 use base64::Engine;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -75,7 +75,7 @@ fn server_and_url_through(url: &str, address: &str) -> (String, String) {
     )
 }
 
-fn build_images(swarm: &TwoNodeSwarm) {
+fn build_images(swarm: &TestSwarm) {
     let engines: Vec<String> = swarm
         .nodes
         .iter()
@@ -349,7 +349,7 @@ async fn the_stack_runs_instances_on_both_nodes_reached_by_name_and_a_node_that_
     let Some(()) = engine::available() else {
         return;
     };
-    let mut swarm = TwoNodeSwarm::start();
+    let mut swarm = TestSwarm::start();
     build_images(&swarm);
 
     let database = PostgresDatabase::create().await;

@@ -2,8 +2,9 @@
 //! volume `inbox-<id>-data`, its bootstrap a secret named by its digest, reached by name over the
 //! overlay network or through the node's gateway bridge (`reach.rs`). Swarm places a new
 //! instance on a node holding the image (`nodes.rs`); once it runs, the service is pinned to
-//! that node, where its volume is, unless the volume is on shared storage (`volumes.rs`).
-//! Services' labels are the record of what runs.
+//! that node, where its volume is, unless the volume is on shared storage (`volumes.rs`); a
+//! deleted instance's volume on another node is emptied there (`wipe.rs`). Services' labels are
+//! the record of what runs.
 
 mod nodes;
 mod reach;

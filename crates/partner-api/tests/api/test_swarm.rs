@@ -123,12 +123,13 @@ impl Node {
 /// The engines the swarm is made of.
 const NODES: [u8; 3] = [1, 2, 3];
 
-pub struct TwoNodeSwarm {
+/// Nodes 1 and 2 run things; node 3 keeps the quorum.
+pub struct TestSwarm {
     pub nodes: [Node; 3],
     _dir: tempfile::TempDir,
 }
 
-impl TwoNodeSwarm {
+impl TestSwarm {
     pub fn start() -> Self {
         tear_down_network();
         run("ip", &["link", "add", BRIDGE, "type", "bridge"]);
@@ -238,7 +239,7 @@ impl TwoNodeSwarm {
     }
 }
 
-impl Drop for TwoNodeSwarm {
+impl Drop for TestSwarm {
     fn drop(&mut self) {
         for node in self.nodes.iter().rev() {
             let _ = node.docker(&["swarm", "leave", "--force"]);
