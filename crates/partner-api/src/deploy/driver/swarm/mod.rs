@@ -88,7 +88,7 @@ impl SwarmDriver {
             .unwrap_or_else(|e| e.into_inner())
             .contains(&image_id);
         if !known {
-            nodes::mark_image(docker, &self.own_node().await?, &image_id).await?;
+            nodes::mark_image(docker, &nodes::own_id(docker).await?, &image_id).await?;
             self.marked
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -433,7 +433,7 @@ impl SwarmDriver {
         else {
             return Ok(());
         };
-        if volumes::may_move(&spec) || node_id == self.own_node().await? {
+        if volumes::may_move(&spec) || node_id == nodes::own_id(&self.engine.docker).await? {
             return Ok(());
         }
         let image = spec
@@ -451,19 +451,6 @@ impl SwarmDriver {
         }
         reach::wait_until_no_task_runs(&self.engine.docker, id, TEARDOWN_TIMEOUT).await?;
         wipe::on_node(&self.engine.docker, id, &node_id, &image).await
-    }
-
-    /// The id of the swarm node this manager is.
-    async fn own_node(&self) -> Result<String, DriverError> {
-        Ok(self
-            .engine
-            .docker
-            .info()
-            .await
-            .map_err(|e| engine_error("asking the engine which node it is", e))?
-            .swarm
-            .and_then(|s| s.node_id)
-            .unwrap_or_default())
     }
 
     /// A deleted service's task containers linger a moment, holding the volume.

@@ -68,6 +68,17 @@ fn view_of(node: &Node, node_id: &str) -> NodeView {
     }
 }
 
+/// The id of the swarm node this engine is (empty if it is in no swarm).
+pub async fn own_id(docker: &Docker) -> Result<String, DriverError> {
+    Ok(docker
+        .info()
+        .await
+        .map_err(|e| engine_error("asking the engine which node it is", e))?
+        .swarm
+        .and_then(|s| s.node_id)
+        .unwrap_or_default())
+}
+
 /// Labels the node as holding the image, through a manager; a node labelled already is left
 /// as it is.
 pub async fn mark_image(

@@ -112,13 +112,7 @@ pub async fn running_task(
         };
         return Ok(TaskReach::At(placement, node_id));
     }
-    let here = docker
-        .info()
-        .await
-        .map_err(|e| engine_error("asking the engine which node it is", e))?
-        .swarm
-        .and_then(|s| s.node_id);
-    Ok(if here.as_deref() == Some(node_id.as_str()) {
+    Ok(if nodes::own_id(docker).await? == node_id {
         TaskReach::NotRunning
     } else {
         TaskReach::Elsewhere(node.name)
