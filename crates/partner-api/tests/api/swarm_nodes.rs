@@ -17,6 +17,7 @@ use crate::support::{
 };
 use crate::test_swarm::{Node, TestSwarm, HOST_ADDRESS};
 use base64::Engine;
+use reqwest::{Method, RequestBuilder};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -200,9 +201,7 @@ impl Deployed {
     /// The status of `path` through the router of `node`, and its body.
     async fn via_router_of(&self, node: &str, subdomain: &str, path: &str) -> (u16, String) {
         match self
-            .client
-            .get(format!("{}{path}", self.routers[node]))
-            .header("host", format!("{subdomain}.inbox.localhost"))
+            .to_instance(node, Method::GET, subdomain, path)
             .send()
             .await
         {
@@ -212,6 +211,25 @@ impl Deployed {
             ),
             Err(e) => (0, format!("{e:?}")),
         }
+    }
+
+    /// A request to the instance at `subdomain` through the router of `node`.
+    fn to_instance(
+        &self,
+        node: &str,
+        method: Method,
+        subdomain: &str,
+        path: &str,
+    ) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.routers[node]))
+            .header("host", format!("{subdomain}.inbox.localhost"))
+    }
+
+    /// A request to the instance as its admin, through node 1's router.
+    fn as_admin(&self, token: &str, method: Method, subdomain: &str, path: &str) -> RequestBuilder {
+        self.to_instance("pa-node-1", method, subdomain, path)
+            .header("authorization", format!("Token {token}"))
     }
 
     /// Sets the admin's password with the instance's activation link, through the router.
@@ -229,9 +247,7 @@ impl Deployed {
     /// The admin's API token for the password, through node 1's router, or the status refusing it.
     async fn sign_in(&self, subdomain: &str) -> Result<String, u16> {
         let answer = self
-            .client
-            .post(format!("{}/api/v1/auth/token/", self.routers["pa-node-1"]))
-            .header("host", format!("{subdomain}.inbox.localhost"))
+            .to_instance("pa-node-1", Method::POST, subdomain, "/api/v1/auth/token/")
             .json(&json!({"username": "admin", "password": PASSWORD}))
             .send()
             .await
@@ -265,13 +281,8 @@ impl Deployed {
             wrote["status"], 200,
             "the instance took the message: {wrote}"
         );
-        let as_admin = |method: reqwest::Method, path: &str| {
-            self.client
-                .request(method, format!("{}{path}", self.routers["pa-node-1"]))
-                .header("host", format!("{subdomain}.inbox.localhost"))
-                .header("authorization", format!("Token {token}"))
-        };
-        let sent = as_admin(reqwest::Method::POST, "/api/v1/messages/")
+        let sent = self
+            .as_admin(token, Method::POST, subdomain, "/api/v1/messages/")
             .json(&json!({"wa_id": CUSTOMER, "type": "text", "text": {"body": answered}}))
             .send()
             .await
@@ -307,14 +318,9 @@ impl Deployed {
 
     /// The texts of the conversation with the customer, as the instance keeps it.
     async fn conversation(&self, subdomain: &str, token: &str) -> Vec<String> {
+        let path = format!("/api/v1/messages/?wa_id={CUSTOMER}&limit=100");
         let page: Value = self
-            .client
-            .get(format!(
-                "{}/api/v1/messages/?wa_id={CUSTOMER}&limit=100",
-                self.routers["pa-node-1"]
-            ))
-            .header("host", format!("{subdomain}.inbox.localhost"))
-            .header("authorization", format!("Token {token}"))
+            .as_admin(token, Method::GET, subdomain, &path)
             .send()
             .await
             .unwrap()
